@@ -1,0 +1,169 @@
+"""The database layer: declarative base, engine, and the request-scoped session.
+
+Plain SQLAlchemy 2 (no Flask-SQLAlchemy). ``db.session`` is a session scoped to the Flask
+application context: views commit it once per request; services only ``flush()``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, current_app
+from flask.globals import app_ctx
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names, so Alembic migrations come out the same on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite has no time zone type, so naive values read from it are UTC by construction; a
+    naive value written by our code is a bug, and is refused rather than guessed at.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys, and transactions SQLAlchemy controls (so SAVEPOINTs work).
+
+    pysqlite's own implicit BEGIN handling breaks SAVEPOINT; see
+    https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=5000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+@dataclass
+class _State:
+    engine: Engine
+    sessionmaker: sessionmaker[Session]
+
+
+def _scope() -> int:
+    return id(app_ctx._get_current_object())  # type: ignore[attr-defined]
+
+
+class Database:
+    """Flask extension holding the engine and a session per application context."""
+
+    def __init__(self) -> None:
+        self._registry: scoped_session[Session] = scoped_session(
+            self._new_session,  # type: ignore[arg-type] # any callable returning a Session works
+            scopefunc=_scope,
+        )
+
+    def init_app(self, app: Flask) -> None:
+        engine = make_engine(app.config["DATABASE_URL"], pool_pre_ping=True)
+        app.extensions["librarena.db"] = _State(
+            engine=engine, sessionmaker=sessionmaker(bind=engine, expire_on_commit=False)
+        )
+        app.teardown_appcontext(self._teardown)
+
+    @staticmethod
+    def state(app: Flask | None = None) -> _State:
+        state: _State = (app or current_app).extensions["librarena.db"]
+        return state
+
+    @property
+    def session(self) -> Session:
+        """The session of the current application context."""
+        return self._registry()
+
+    def remove(self) -> None:
+        """Close the current context's session (the worker does this between batches)."""
+        self._registry.remove()
+
+    @property
+    def engine(self) -> Engine:
+        return self.state().engine
+
+    def _new_session(self) -> Session:
+        return self.state().sessionmaker()
+
+    def _teardown(self, _exc: BaseException | None) -> None:
+        self._registry.remove()
+
+    def is_reachable(self) -> bool:
+        """True when a trivial query succeeds; used by ``/readyz``."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(select(1))
+        except Exception:  # any driver error means "not ready"
+            return False
+        return True
+
+
+db = Database()
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One unit of work outside a request (CLI, worker): commit on success, else roll back."""
+    session = db.session
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

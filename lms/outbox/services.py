@@ -1,0 +1,89 @@
+"""Enqueue outgoing work and deliver it. Delivery never happens inside a web request."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms.db import utcnow
+from lms.outbox.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+#: A handler delivers one payload or raises; it must be safe to call again after a failure.
+Handler = Callable[[Flask, dict[str, Any]], None]
+
+MAX_ATTEMPTS = 12
+
+
+def enqueue(session: Session, channel: str, payload: dict[str, Any]) -> OutboxMessage:
+    """Add a message to the outbox in the caller's transaction."""
+    message = OutboxMessage(channel=channel, payload=payload)
+    session.add(message)
+    session.flush()
+    return message
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min … capped at 6 h: a peer that is down for a day still gets everything."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+
+def handlers(app: Flask) -> dict[str, Handler]:
+    registry: dict[str, Handler] = app.extensions.setdefault("librarena.outbox", {})
+    return registry
+
+
+def register(app: Flask, channel: str, handler: Handler) -> None:
+    handlers(app)[channel] = handler
+
+
+def deliver_due(
+    app: Flask, session: Session, *, now: datetime | None = None, limit: int = 50
+) -> int:
+    """Deliver up to ``limit`` due messages, committing after each one. Returns how many ran."""
+    now = now or utcnow()
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Several workers may run; each claims different rows.
+        stmt = stmt.with_for_update(skip_locked=True)
+    messages = list(session.scalars(stmt))
+    registry = handlers(app)
+    for message in messages:
+        handler = registry.get(message.channel)
+        message.attempts += 1
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for channel {message.channel!r}")
+            handler(app, message.payload)
+        except Exception as exc:  # every failure is recorded and retried
+            log.warning("outbox %s #%s failed: %s", message.channel, message.id, exc)
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status = OutboxStatus.DEAD
+            else:
+                message.next_attempt_at = now + backoff(message.attempts)
+        else:
+            message.status = OutboxStatus.SENT
+            message.processed_at = utcnow()
+            message.last_error = None
+    session.commit()
+    return len(messages)
+
+
+def retry(session: Session, message: OutboxMessage) -> None:
+    """Put a dead (or failing) message back in line, now."""
+    message.status = OutboxStatus.PENDING
+    message.next_attempt_at = utcnow()
+    session.flush()

@@ -1,0 +1,173 @@
+"""Test fixtures: one app per run, each test inside a transaction that is rolled back.
+
+The database is SQLite in a temporary folder, or PostgreSQL when
+``LIBRARENA_TEST_DATABASE_URL`` is set. Tests get a ``session`` of their own; each request the
+test client makes gets the app's usual request session. Both sit on one connection inside one
+outer transaction (SQLAlchemy's ``join_transaction_mode="create_savepoint"`` recipe), so what a
+view commits is visible to the test and everything is gone when the test ends.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.security import generate_password_hash
+
+import lms.models  # noqa: F401 - every table
+from lms import create_app
+from lms.auth.models import Role, RoleAssignment, User
+from lms.auth.services import PASSWORD_METHOD
+from lms.db import Base, db
+from lms.extensions import limiter
+from lms.orgs import services as orgs
+from lms.orgs.models import Country, JobTitle, OrgUnit
+
+PASSWORD = "correct horse battery"
+
+
+def test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("LIBRARENA_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def make_test_app(url: str, instance: str, **overrides: Any) -> Flask:
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test-secret-key",
+        "MAIL_DIR": os.path.join(instance, "mail"),
+        "BASE_URL": "http://librarena.localhost",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    url = test_database_url(tmp_path_factory)
+    app = make_test_app(url, str(tmp_path_factory.mktemp("instance")))
+    engine = db.state(app).engine
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)  # tests only; the app itself migrates with Alembic
+    yield app
+    Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+def _bind_to_connection(app: Flask, connection: Any) -> Callable[[], None]:
+    state = db.state(app)
+    original = state.sessionmaker
+    state.sessionmaker = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+    def restore() -> None:
+        state.sessionmaker = original
+
+    return restore
+
+
+@pytest.fixture
+def connection(app: Flask) -> Iterator[Any]:
+    conn = db.state(app).engine.connect()
+    outer = conn.begin()
+    restore = _bind_to_connection(app, conn)
+    limiter.reset()
+    yield conn
+    restore()
+    outer.rollback()
+    conn.close()
+
+
+@pytest.fixture
+def session(connection: Any) -> Iterator[Session]:
+    """The test's own session; ``commit()`` only releases a savepoint."""
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as s:
+        yield s
+
+
+@pytest.fixture
+def client(app: Flask, connection: Any) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return generate_password_hash(PASSWORD, method=PASSWORD_METHOD)
+
+
+@pytest.fixture
+def create_unit(session: Session) -> Callable[..., OrgUnit]:
+    """``create_unit("library")`` builds the region and municipality above it too."""
+    counter = {"n": 0}
+
+    def make(kind: str = "library", *, parent: OrgUnit | None = None, name: str | None = None,
+             country: Country = Country.SE) -> OrgUnit:
+        counter["n"] += 1
+        n = counter["n"]
+        if kind == "region":
+            unit = orgs.create_unit(session, name=name or f"Region {n}", country=country)
+        else:
+            if parent is None:
+                parent = make("region" if kind == "municipality" else "municipality",
+                              country=country)
+            unit = orgs.create_unit(session, name=name or f"{kind.title()} {n}", parent=parent)
+        session.commit()
+        return unit
+
+    return make
+
+
+@pytest.fixture
+def create_user(session: Session, password_hash: str,
+                create_unit: Callable[..., OrgUnit]) -> Callable[..., User]:
+    """``create_user(role="manager", unit=lib)``; with no unit a learner or manager gets a
+    library of their own. ``unit=None`` with ``everywhere=True`` gives a global role."""
+    counter = {"n": 0}
+
+    def make(role: str | Role = Role.LEARNER, *, unit: OrgUnit | None = None,
+             everywhere: bool = False, email: str | None = None, name: str | None = None,
+             job_title: JobTitle | None = None, locale: str | None = None,
+             is_active: bool = True) -> User:
+        counter["n"] += 1
+        role = Role(role)
+        user = User(email=email or f"user{counter['n']}@example.org",
+                    name=name or f"Test User {counter['n']}", password_hash=password_hash,
+                    locale=locale, is_active=is_active)
+        session.add(user)
+        session.flush()
+        if unit is None and not everywhere:
+            unit = create_unit("library")
+        session.add(RoleAssignment(user=user, role=role, unit=None if everywhere else unit))
+        if unit is not None and unit.kind == "library":
+            title = job_title or (JobTitle.MANAGER if role is Role.MANAGER else JobTitle.LIBRARIAN)
+            orgs.add_member(session, user, unit, title)
+        session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Callable[[User], None]:
+    def do(user: User, password: str = PASSWORD) -> None:
+        resp = client.post("/login", data={"email": user.email, "password": password})
+        assert resp.status_code == 302, resp.get_data(as_text=True)
+
+    return do
+
+
+def text_of(html: str) -> str:
+    """The visible text of a page, whitespace folded: what a reader sees."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
