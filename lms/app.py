@@ -10,7 +10,7 @@ from flask import Flask, g, request
 from flask.wrappers import Response
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lms import errors, i18n, mail
+from lms import errors, guards, i18n, mail
 from lms.config import LOCALES, load_config
 from lms.core import labels, nav
 from lms.db import db
@@ -54,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_login(app)
     i18n.init_app(app)
     errors.init_app(app)
+    guards.init_app(app)
     mail.init_app(app)
     _register_blueprints(app)
     nav.init_app(app)

@@ -67,7 +67,10 @@ def login() -> View:
             },
         )
     db.session.commit()
+    locale = session.get("locale")
     session.clear()  # a fresh session on sign-in: no fixation
+    if locale:
+        session["locale"] = locale
     login_user(user)
     flash(_("Welcome, %(name)s.", name=user.name), "success")
     return redirect(safe_next(request.args.get("next"), url_for("core.home")))

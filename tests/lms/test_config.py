@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import stat
+
+from lms.config import SETTINGS, load_config
+
+
+def test_config_secret_key_generated_once_and_private(tmp_path):
+    first = load_config(str(tmp_path), environ={})
+    second = load_config(str(tmp_path), environ={})
+    assert first["SECRET_KEY"] == second["SECRET_KEY"]
+    assert len(first["SECRET_KEY"]) >= 48
+    mode = (tmp_path / "secret_key").stat().st_mode
+    assert stat.S_IMODE(mode) == 0o600
+
+
+def test_config_environment_with_prefix_wins_and_is_typed(tmp_path):
+    cfg = load_config(str(tmp_path), environ={
+        "LIBRARENA_SECRET_KEY": "from-env",
+        "LIBRARENA_DATABASE_URL": "postgresql+psycopg://u@h/db",
+        "LIBRARENA_MAIL_PORT": "587",
+        "LIBRARENA_MAIL_USE_TLS": "yes",
+        "SECRET_KEY": "unprefixed is ignored",
+    })
+    assert cfg["SECRET_KEY"] == "from-env"
+    assert cfg["DATABASE_URL"] == "postgresql+psycopg://u@h/db"
+    assert cfg["MAIL_PORT"] == 587
+    assert cfg["MAIL_USE_TLS"] is True
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_config_default_database_is_sqlite_in_instance(tmp_path):
+    cfg = load_config(str(tmp_path), environ={})
+    assert cfg["DATABASE_URL"] == f"sqlite:///{tmp_path / 'librarena.sqlite3'}"
+
+
+def test_config_every_setting_is_documented_in_readme():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for name in SETTINGS:
+        assert f"LIBRARENA_{name}" in readme, name
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    from sqlalchemy import text
+
+    from lms.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from lms.db import utcnow
+from lms.outbox.models import OutboxMessage, OutboxStatus
+from lms.outbox.services import MAX_ATTEMPTS, backoff, deliver_due, enqueue, register, retry
+
+
+def test_outbox_failing_peer_loses_nothing_and_retries_later(app, session):
+    calls: list[dict] = []
+
+    def flaky(_app, payload):
+        calls.append(payload)
+        if len(calls) == 1:
+            raise ConnectionError("peer down")
+
+    register(app, "test-flaky", flaky)
+    message = enqueue(session, "test-flaky", {"n": 1})
+    session.commit()
+    now = utcnow()
+    assert deliver_due(app, session, now=now) == 1
+    session.refresh(message)
+    assert message.status is OutboxStatus.PENDING
+    assert message.attempts == 1
+    assert "peer down" in message.last_error
+    # Not due again until the back-off has passed.
+    assert deliver_due(app, session, now=now + timedelta(seconds=1)) == 0
+    assert deliver_due(app, session, now=now + backoff(1) + timedelta(seconds=1)) == 1
+    session.refresh(message)
+    assert message.status is OutboxStatus.SENT
+    assert calls == [{"n": 1}, {"n": 1}]
+
+
+def test_outbox_gives_up_after_max_attempts_but_keeps_message(app, session):
+    def broken(_app, _payload):
+        raise RuntimeError("always")
+
+    register(app, "test-broken", broken)
+    message = enqueue(session, "test-broken", {})
+    session.commit()
+    later = utcnow()
+    for _ in range(MAX_ATTEMPTS):
+        later += timedelta(days=1)
+        deliver_due(app, session, now=later)
+    session.refresh(message)
+    assert message.status is OutboxStatus.DEAD
+    assert session.scalars(select(OutboxMessage)).all() == [message]
+    retry(session, message)
+    assert message.status is OutboxStatus.PENDING
+
+
+def test_outbox_unknown_channel_is_recorded_not_raised(app, session):
+    message = enqueue(session, "no-such-channel", {})
+    session.commit()
+    deliver_due(app, session)
+    session.refresh(message)
+    assert "no handler" in message.last_error
+
+
+def test_outbox_backoff_grows_and_is_capped():
+    assert backoff(1) < backoff(2) < backoff(5)
+    assert backoff(50) == timedelta(hours=6)
+
+
+def test_mail_is_sent_by_smtp_when_configured(app, monkeypatch):
+    from lms import mail
+
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            sent.append(("connect", host, port))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def send_message(self, msg):
+            sent.append(("send", msg["To"], msg["Subject"]))
+
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
+    mail.send(app, {"to": "a@example.org", "subject": "Hej", "body": "text", "attachments": []})
+    assert sent == [("connect", "localhost", 25), ("send", "a@example.org", "Hej")]
