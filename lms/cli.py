@@ -14,6 +14,8 @@ from alembic import command
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from lms.db import db
+
 
 def _create_app() -> Flask:
     from lms import create_app
@@ -42,6 +44,7 @@ def db_upgrade(revision: str) -> None:
 
     command.upgrade(alembic_config(), revision)
     click.echo(f"Database at {_safe_url()} is up to date.")
+    db.engine.dispose()
 
 
 @db_group.command("downgrade")
@@ -52,6 +55,7 @@ def db_downgrade(revision: str) -> None:
     from lms.migrations import alembic_config
 
     command.downgrade(alembic_config(), revision)
+    db.engine.dispose()
 
 
 @db_group.command("revision")
@@ -84,6 +88,8 @@ def demo(force: bool) -> None:
     click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
     for role, email in demo_accounts(db.session):
         click.echo(f"  {role:<12} {email}")
+    db.remove()
+    db.engine.dispose()
 
 
 @click.command("worker")
@@ -92,7 +98,6 @@ def demo(force: bool) -> None:
 @with_appcontext
 def worker(once: bool, interval: float) -> None:
     """Deliver the outbox (mail, xAPI forwarding, grade passback) with retries."""
-    from lms.db import db
     from lms.outbox.services import deliver_due
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
