@@ -74,7 +74,7 @@ def page_number() -> int:
         return 1
 
 
-def paginate(session: Session, stmt: Select[tuple[T]], *, page: int, per_page: int = 25) -> Page[T]:
+def paginate(session: Session, stmt: Select[T], *, page: int, per_page: int = 25) -> Page[T]:
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items: list[T] = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
     return Page(items=items, page=page, per_page=per_page, total=total)

@@ -112,16 +112,22 @@ def create_unit(session: Session) -> Callable[..., OrgUnit]:
     """``create_unit("library")`` builds the region and municipality above it too."""
     counter = {"n": 0}
 
-    def make(kind: str = "library", *, parent: OrgUnit | None = None, name: str | None = None,
-             country: Country = Country.SE) -> OrgUnit:
+    def make(
+        kind: str = "library",
+        *,
+        parent: OrgUnit | None = None,
+        name: str | None = None,
+        country: Country = Country.SE,
+    ) -> OrgUnit:
         counter["n"] += 1
         n = counter["n"]
         if kind == "region":
             unit = orgs.create_unit(session, name=name or f"Region {n}", country=country)
         else:
             if parent is None:
-                parent = make("region" if kind == "municipality" else "municipality",
-                              country=country)
+                parent = make(
+                    "region" if kind == "municipality" else "municipality", country=country
+                )
             unit = orgs.create_unit(session, name=name or f"{kind.title()} {n}", parent=parent)
         session.commit()
         return unit
@@ -130,21 +136,33 @@ def create_unit(session: Session) -> Callable[..., OrgUnit]:
 
 
 @pytest.fixture
-def create_user(session: Session, password_hash: str,
-                create_unit: Callable[..., OrgUnit]) -> Callable[..., User]:
+def create_user(
+    session: Session, password_hash: str, create_unit: Callable[..., OrgUnit]
+) -> Callable[..., User]:
     """``create_user(role="manager", unit=lib)``; with no unit a learner or manager gets a
     library of their own. ``unit=None`` with ``everywhere=True`` gives a global role."""
     counter = {"n": 0}
 
-    def make(role: str | Role = Role.LEARNER, *, unit: OrgUnit | None = None,
-             everywhere: bool = False, email: str | None = None, name: str | None = None,
-             job_title: JobTitle | None = None, locale: str | None = None,
-             is_active: bool = True) -> User:
+    def make(
+        role: str | Role = Role.LEARNER,
+        *,
+        unit: OrgUnit | None = None,
+        everywhere: bool = False,
+        email: str | None = None,
+        name: str | None = None,
+        job_title: JobTitle | None = None,
+        locale: str | None = None,
+        is_active: bool = True,
+    ) -> User:
         counter["n"] += 1
         role = Role(role)
-        user = User(email=email or f"user{counter['n']}@example.org",
-                    name=name or f"Test User {counter['n']}", password_hash=password_hash,
-                    locale=locale, is_active=is_active)
+        user = User(
+            email=email or f"user{counter['n']}@example.org",
+            name=name or f"Test User {counter['n']}",
+            password_hash=password_hash,
+            locale=locale,
+            is_active=is_active,
+        )
         session.add(user)
         session.flush()
         if unit is None and not everywhere:

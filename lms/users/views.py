@@ -7,7 +7,7 @@ people with a membership or a role in their region, and any other id answers 404
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -122,8 +122,7 @@ def index() -> View:
         role=filters.get("role"),
         active=None if status is None else status is Status.ACTIVE,
     )
-    # paginate() is typed for SQLAlchemy 2.0's Select[tuple[T]]; 2.1 spells it Select[T].
-    page: Page[User] = paginate(db.session, cast(Any, stmt), page=page_number(), per_page=25)
+    page: Page[User] = paginate(db.session, stmt, page=page_number(), per_page=25)
     units = [a.unit for user in page.items for a in user.roles]
     return render_form(
         "users/index.html",

@@ -55,7 +55,9 @@ def test_login_empty_form_names_both_fields(client):
 def test_login_rate_limited_after_repeated_failures(client, create_user):
     user = create_user()
     for _ in range(5):
-        assert client.post("/login", data={"email": user.email, "password": "bad"}).status_code == 422
+        assert (
+            client.post("/login", data={"email": user.email, "password": "bad"}).status_code == 422
+        )
     resp = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert resp.status_code == 429
     assert "Too many attempts" in resp.get_data(as_text=True)
@@ -77,8 +79,9 @@ def test_logout_ends_session(client, create_user, login):
 
 def test_login_next_is_followed_only_on_this_site(client, create_user):
     user = create_user()
-    resp = client.post("/login?next=https://evil.example/x",
-                       data={"email": user.email, "password": PASSWORD})
+    resp = client.post(
+        "/login?next=https://evil.example/x", data={"email": user.email, "password": PASSWORD}
+    )
     assert resp.location == "/"
     client.post("/logout")
     resp = client.post("/login?next=/profile", data={"email": user.email, "password": PASSWORD})
@@ -102,10 +105,17 @@ def test_password_reset_round_trip_by_mail(app, client, session, create_user):
     assert message.payload["to"] == user.email
     assert deliver_due(app, session) == 1
     token = _token_from_mail(app)
-    resp = client.post(f"/password/reset/{token}",
-                       data={"password": "a new long password", "password_confirm": "a new long password"})
+    resp = client.post(
+        f"/password/reset/{token}",
+        data={"password": "a new long password", "password_confirm": "a new long password"},
+    )
     assert resp.status_code == 302
-    assert client.post("/login", data={"email": user.email, "password": "a new long password"}).status_code == 302
+    assert (
+        client.post(
+            "/login", data={"email": user.email, "password": "a new long password"}
+        ).status_code
+        == 302
+    )
     # Single use: the same link now says it has expired or been used.
     client.post("/logout")
     again = client.get(f"/password/reset/{token}")
@@ -129,8 +139,10 @@ def test_password_reset_expired_token_refused(session, client, create_user):
     row = session.scalars(select(UserToken)).one()
     row.expires_at = utcnow() - timedelta(seconds=1)
     session.commit()
-    resp = client.post(f"/password/reset/{token}",
-                       data={"password": "another password", "password_confirm": "another password"})
+    resp = client.post(
+        f"/password/reset/{token}",
+        data={"password": "another password", "password_confirm": "another password"},
+    )
     assert resp.status_code == 404
     session.expire_all()
     assert session.get(User, user.id).password_hash == user.password_hash
@@ -144,7 +156,9 @@ def test_password_reset_short_password_keeps_token_usable(session, client, creat
     user = create_user()
     token = issue_token(session, user, TokenPurpose.PASSWORD_RESET, timedelta(hours=1))
     session.commit()
-    resp = client.post(f"/password/reset/{token}", data={"password": "short", "password_confirm": "short"})
+    resp = client.post(
+        f"/password/reset/{token}", data={"password": "short", "password_confirm": "short"}
+    )
     assert resp.status_code == 422
     assert "at least 10 characters" in resp.get_data(as_text=True)
     assert use_token(session, token, TokenPurpose.PASSWORD_RESET, "long enough now") == user
@@ -157,8 +171,10 @@ def test_password_reset_mismatched_confirmation(session, client, create_user):
 
     token = issue_token(session, create_user(), TokenPurpose.PASSWORD_RESET, timedelta(hours=1))
     session.commit()
-    resp = client.post(f"/password/reset/{token}",
-                       data={"password": "long enough one", "password_confirm": "long enough two"})
+    resp = client.post(
+        f"/password/reset/{token}",
+        data={"password": "long enough one", "password_confirm": "long enough two"},
+    )
     assert resp.status_code == 422
     assert "not the same" in resp.get_data(as_text=True)
 
@@ -166,9 +182,14 @@ def test_password_reset_mismatched_confirmation(session, client, create_user):
 def test_passwords_are_hashed_with_scrypt(session, client, create_user, login):
     user = create_user()
     login(user)
-    client.post("/profile/password", data={"current_password": PASSWORD,
-                                           "password": "brand new secret",
-                                           "password_confirm": "brand new secret"})
+    client.post(
+        "/profile/password",
+        data={
+            "current_password": PASSWORD,
+            "password": "brand new secret",
+            "password_confirm": "brand new secret",
+        },
+    )
     session.expire_all()
     stored = session.get(User, user.id).password_hash
     assert stored.startswith("scrypt:")
@@ -180,9 +201,14 @@ def test_password_change_signs_out_other_sessions(app, session, create_user):
     first, second = app.test_client(), app.test_client()
     for c in (first, second):
         assert c.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
-    resp = first.post("/profile/password", data={"current_password": PASSWORD,
-                                                 "password": "brand new secret",
-                                                 "password_confirm": "brand new secret"})
+    resp = first.post(
+        "/profile/password",
+        data={
+            "current_password": PASSWORD,
+            "password": "brand new secret",
+            "password_confirm": "brand new secret",
+        },
+    )
     assert resp.status_code == 302
     assert first.get("/").status_code == 200
     assert second.get("/").status_code == 302
@@ -190,9 +216,14 @@ def test_password_change_signs_out_other_sessions(app, session, create_user):
 
 def test_password_change_wrong_current_password(client, create_user, login):
     login(create_user())
-    resp = client.post("/profile/password", data={"current_password": "nope nope nope",
-                                                  "password": "brand new secret",
-                                                  "password_confirm": "brand new secret"})
+    resp = client.post(
+        "/profile/password",
+        data={
+            "current_password": "nope nope nope",
+            "password": "brand new secret",
+            "password_confirm": "brand new secret",
+        },
+    )
     assert resp.status_code == 422
     assert "not your current password" in resp.get_data(as_text=True)
 
@@ -200,8 +231,9 @@ def test_password_change_wrong_current_password(client, create_user, login):
 def test_profile_update_and_bad_timezone(client, session, create_user, login):
     user = create_user()
     login(user)
-    resp = client.post("/profile", data={"name": "New Name", "locale": "da",
-                                         "timezone": "Europe/Copenhagen"})
+    resp = client.post(
+        "/profile", data={"name": "New Name", "locale": "da", "timezone": "Europe/Copenhagen"}
+    )
     assert resp.status_code == 302
     session.expire_all()
     fresh = session.get(User, user.id)

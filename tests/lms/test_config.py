@@ -15,13 +15,16 @@ def test_config_secret_key_generated_once_and_private(tmp_path):
 
 
 def test_config_environment_with_prefix_wins_and_is_typed(tmp_path):
-    cfg = load_config(str(tmp_path), environ={
-        "LIBRARENA_SECRET_KEY": "from-env",
-        "LIBRARENA_DATABASE_URL": "postgresql+psycopg://u@h/db",
-        "LIBRARENA_MAIL_PORT": "587",
-        "LIBRARENA_MAIL_USE_TLS": "yes",
-        "SECRET_KEY": "unprefixed is ignored",
-    })
+    cfg = load_config(
+        str(tmp_path),
+        environ={
+            "LIBRARENA_SECRET_KEY": "from-env",
+            "LIBRARENA_DATABASE_URL": "postgresql+psycopg://u@h/db",
+            "LIBRARENA_MAIL_PORT": "587",
+            "LIBRARENA_MAIL_USE_TLS": "yes",
+            "SECRET_KEY": "unprefixed is ignored",
+        },
+    )
     assert cfg["SECRET_KEY"] == "from-env"
     assert cfg["DATABASE_URL"] == "postgresql+psycopg://u@h/db"
     assert cfg["MAIL_PORT"] == 587

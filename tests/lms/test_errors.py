@@ -46,8 +46,7 @@ def test_errors_non_utf8_form_field_gets_clear_message(client, create_user, logi
     user = create_user(name="Kept Name")
     login(user)
     body = b"name=Bad%FF%FEName&locale=sv"
-    resp = client.post("/profile", data=body,
-                       content_type="application/x-www-form-urlencoded")
+    resp = client.post("/profile", data=body, content_type="application/x-www-form-urlencoded")
     assert resp.status_code == 422
     assert "not valid text" in resp.get_data(as_text=True)
     session.expire_all()
@@ -60,8 +59,9 @@ def test_errors_control_characters_refused(client, create_user, login):
     assert resp.status_code == 422
 
 
-def test_errors_unexpected_exception_is_500_page_and_rolls_back(app: Flask, tmp_path, connection,
-                                                                 session, create_user):
+def test_errors_unexpected_exception_is_500_page_and_rolls_back(
+    app: Flask, tmp_path, connection, session, create_user
+):
     from lms.db import db
 
     user = create_user(name="Before")
@@ -106,8 +106,9 @@ def test_errors_csrf_valid_token_accepted(csrf_client, create_user):
     user = create_user()
     page = csrf_client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    resp = csrf_client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                            "csrf_token": token})
+    resp = csrf_client.post(
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}
+    )
     assert resp.status_code == 302
 
 

@@ -11,15 +11,18 @@ def _lang(resp) -> str:
     return re.search(r'<html lang="([^"]+)"', resp.get_data(as_text=True)).group(1)
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    ("sv-SE,sv;q=0.9,en;q=0.5", "sv"),
-    ("nb-NO", "nb"),
-    ("no", "nb"),
-    ("nn-NO,nn;q=0.9", "nb"),
-    ("da", "da"),
-    ("de-DE,en;q=0.3", "en"),
-    ("fr", "en"),
-])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("sv-SE,sv;q=0.9,en;q=0.5", "sv"),
+        ("nb-NO", "nb"),
+        ("no", "nb"),
+        ("nn-NO,nn;q=0.9", "nb"),
+        ("da", "da"),
+        ("de-DE,en;q=0.3", "en"),
+        ("fr", "en"),
+    ],
+)
 def test_i18n_locale_from_accept_language(client, header, expected):
     assert _lang(client.get("/login", headers={"Accept-Language": header})) == expected
 
@@ -58,8 +61,9 @@ def test_i18n_language_switch_does_not_redirect_offsite(client):
     assert resp.location == "/"
 
 
-def test_i18n_organisation_country_when_browser_says_nothing(client, create_unit, create_user,
-                                                             login):
+def test_i18n_organisation_country_when_browser_says_nothing(
+    client, create_unit, create_user, login
+):
     library = create_unit("library", country=Country.DK)
     user = create_user(unit=library)
     login(user)
