@@ -1,0 +1,1 @@
+"""Real-browser tests: Debian's Chromium driven through Playwright, with axe-core checks."""
