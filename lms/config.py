@@ -79,5 +79,5 @@ def load_config(
         config["DATABASE_URL"] = f"sqlite:///{ipath / 'librarena.sqlite3'}"
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_key(ipath)
-    config["MAIL_DIR"] = str(ipath / "mail")
+    config.setdefault("MAIL_DIR", str(ipath / "mail"))
     return config
