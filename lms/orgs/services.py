@@ -5,19 +5,24 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from lms.auth.models import RoleAssignment, User
-from lms.errors import Conflict, ValidationFailed
+from lms.auth.permissions import Scope
+from lms.auth.services import find_by_email
+from lms.errors import Conflict, NotFound, ValidationFailed
 from lms.orgs.models import (
     CHILD_KIND,
     Country,
+    GroupKind,
+    GroupMember,
     JobTitle,
     Membership,
     OrgUnit,
     Phase,
     Programme,
+    ProgrammeGroup,
     ProgrammeRegion,
     UnitKind,
 )
@@ -82,6 +87,7 @@ def update_unit(
     code: str | None = None,
     address: str | None = None,
 ) -> OrgUnit:
+    """Rename a unit or change its code and address; its place in the tree stays."""
     _check_unique_name(session, unit.parent, name, exclude_id=unit.id)
     unit.name = name
     unit.code = code or None
@@ -124,11 +130,13 @@ def add_member(session: Session, user: User, library: OrgUnit, job_title: JobTit
 
 
 def remove_member(session: Session, membership: Membership) -> None:
+    """Take a person off a library's staff; their account stays."""
     session.delete(membership)
     session.flush()
 
 
 def check_dates(starts_on: date | None, ends_on: date | None) -> None:
+    """Refuse an end date before the start date (either may be open)."""
     if starts_on and ends_on and ends_on < starts_on:
         raise ValidationFailed(
             errors={"ends_on": [_("The end date must not be before the start date.")]}
@@ -138,6 +146,7 @@ def check_dates(starts_on: date | None, ends_on: date | None) -> None:
 def add_phase(
     session: Session, programme: Programme, *, name: str, starts_on: date, ends_on: date
 ) -> Phase:
+    """Add a phase after the programme's last one."""
     check_dates(starts_on, ends_on)
     phase = Phase(
         programme=programme,
@@ -149,3 +158,235 @@ def add_phase(
     session.add(phase)
     session.flush()
     return phase
+
+
+# Reading: the statements the HTML views and the API page through.
+
+
+def units_in(reach: Scope, *, kind: UnitKind | None = None) -> Select[OrgUnit]:
+    """The units inside ``reach`` (optionally of one kind), by name."""
+    stmt = select(OrgUnit).where(reach.where(OrgUnit.path))
+    if kind is not None:
+        stmt = stmt.where(OrgUnit.kind == kind)
+    return stmt.order_by(OrgUnit.name, OrgUnit.id)
+
+
+def staff_of(library: OrgUnit) -> Select[Membership]:
+    """A library's staff memberships, by name, each with its person loaded."""
+    return (
+        select(Membership)
+        .join(Membership.user)
+        .where(Membership.library_id == library.id)
+        .options(contains_eager(Membership.user))
+        .order_by(User.name, User.id)
+    )
+
+
+def team_in(reach: Scope) -> Select[Membership]:
+    """The staff of every library inside ``reach``, by library then name."""
+    return (
+        select(Membership)
+        .join(Membership.user)
+        .join(Membership.library)
+        .where(reach.where(OrgUnit.path))
+        .options(contains_eager(Membership.user), contains_eager(Membership.library))
+        .order_by(OrgUnit.name, OrgUnit.id, User.name, User.id)
+    )
+
+
+def programmes_list() -> Select[Programme]:
+    """Every programme, newest first, with its regions loaded for the list."""
+    return (
+        select(Programme)
+        .options(selectinload(Programme.regions))
+        .order_by(Programme.starts_on.desc().nulls_last(), Programme.name)
+    )
+
+
+def load_programme(session: Session, programme_id: int) -> Programme:
+    """A programme with everything its page shows loaded up front (no query per row)."""
+    programme = session.scalar(
+        select(Programme)
+        .where(Programme.id == programme_id)
+        .options(
+            selectinload(Programme.regions),
+            selectinload(Programme.phases),
+            selectinload(Programme.groups)
+            .selectinload(ProgrammeGroup.members)
+            .selectinload(GroupMember.user),
+        )
+    )
+    if programme is None:
+        raise NotFound()
+    return programme
+
+
+def ancestors_of(session: Session, unit: OrgUnit) -> list[OrgUnit]:
+    """The units above ``unit``, from its region down, in one query."""
+    above = unit.ancestor_ids[:-1]
+    if not above:
+        return []
+    return list(
+        session.scalars(select(OrgUnit).where(OrgUnit.id.in_(above)).order_by(OrgUnit.path))
+    )
+
+
+def regions_in(session: Session, reach: Scope) -> list[OrgUnit]:
+    """The regions someone may put a programme in, by country and name."""
+    return list(
+        session.scalars(
+            select(OrgUnit)
+            .where(OrgUnit.kind == UnitKind.REGION, reach.where(OrgUnit.path))
+            .order_by(OrgUnit.country, OrgUnit.name)
+        )
+    )
+
+
+# Staff
+
+
+def _existing_user(session: Session, email: str) -> User:
+    user = find_by_email(session, email)
+    if user is None:
+        raise ValidationFailed(
+            errors={"email": [_("There is no account with this e-mail address.")]}
+        )
+    return user
+
+
+def add_staff(session: Session, library: OrgUnit, *, email: str, job_title: JobTitle) -> Membership:
+    """Put the person with ``email`` (an existing account) on ``library``'s staff."""
+    return add_member(session, _existing_user(session, email), library, job_title)
+
+
+# Programmes
+
+
+def _check_programme_name(session: Session, name: str, exclude_id: int | None = None) -> None:
+    stmt = select(Programme.id).where(func.lower(Programme.name) == name.lower())
+    if exclude_id is not None:
+        stmt = stmt.where(Programme.id != exclude_id)
+    if session.scalar(stmt) is not None:
+        raise Conflict(errors={"name": [_("There is already a programme with this name.")]})
+
+
+def _chosen_regions(
+    session: Session, region_ids: list[int], editor_scope: Scope, keep: list[OrgUnit]
+) -> list[OrgUnit]:
+    """The regions for a programme: those chosen, plus those kept from before.
+
+    Someone whose organisation covers only some of a programme's regions may change their own
+    part, but the other regions are not theirs to add or take away: those stay as they were.
+    """
+    ids = set(region_ids)
+    found = list(session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))) if ids else []
+    if len(found) != len(ids) or any(r.kind != UnitKind.REGION for r in found):
+        raise ValidationFailed(errors={"regions": [_("Choose regions from the list.")]})
+    kept = [r for r in keep if not editor_scope.contains(r)]
+    if any(not editor_scope.contains(r) and r not in kept for r in found):
+        raise ValidationFailed(
+            errors={"regions": [_("You chose a region outside your organisation.")]}
+        )
+    regions = {r.id: r for r in [*found, *kept]}
+    if not regions:
+        raise ValidationFailed(errors={"regions": [_("Choose at least one region.")]})
+    return sorted(regions.values(), key=lambda r: r.name)
+
+
+def create_programme(
+    session: Session,
+    *,
+    name: str,
+    description: str = "",
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    region_ids: list[int],
+    editor_scope: Scope,
+) -> Programme:
+    """Start a programme over regions that all lie inside the creator's organisation."""
+    check_dates(starts_on, ends_on)
+    regions = _chosen_regions(session, region_ids, editor_scope, keep=[])
+    _check_programme_name(session, name)
+    programme = Programme(
+        name=name,
+        description=description or "",
+        starts_on=starts_on,
+        ends_on=ends_on,
+        regions=regions,
+    )
+    session.add(programme)
+    session.flush()
+    return programme
+
+
+def update_programme(
+    session: Session,
+    programme: Programme,
+    *,
+    name: str,
+    description: str = "",
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    region_ids: list[int],
+    editor_scope: Scope,
+) -> Programme:
+    """Change a programme; regions outside the editor's organisation are kept as they were."""
+    check_dates(starts_on, ends_on)
+    regions = _chosen_regions(session, region_ids, editor_scope, keep=list(programme.regions))
+    _check_programme_name(session, name, exclude_id=programme.id)
+    programme.name = name
+    programme.description = description or ""
+    programme.starts_on = starts_on
+    programme.ends_on = ends_on
+    programme.regions = regions
+    session.flush()
+    return programme
+
+
+def delete_phase(session: Session, phase: Phase) -> None:
+    """Remove a phase; the later ones move up so positions stay without gaps."""
+    programme = phase.programme
+    programme.phases.remove(phase)
+    for position, other in enumerate(programme.phases):
+        other.position = position
+    session.flush()
+
+
+def add_group(
+    session: Session, programme: Programme, *, kind: GroupKind, name: str
+) -> ProgrammeGroup:
+    """Add a group (owner, steering group, …) to a programme's project organisation."""
+    group = ProgrammeGroup(programme=programme, kind=kind, name=name)
+    session.add(group)
+    session.flush()
+    return group
+
+
+def delete_group(session: Session, group: ProgrammeGroup) -> None:
+    """Remove a group and its memberships (the people themselves stay)."""
+    group.programme.groups.remove(group)
+    session.flush()
+
+
+def add_group_member(
+    session: Session, group: ProgrammeGroup, *, email: str, task: str = ""
+) -> GroupMember:
+    """Put the person with ``email`` in ``group`` with a task (or change their task there)."""
+    user = _existing_user(session, email)
+    member = session.get(GroupMember, (group.id, user.id))
+    if member is None:
+        member = GroupMember(group=group, user=user, task=task or "")
+        session.add(member)
+    else:
+        member.task = task or ""
+    session.flush()
+    return member
+
+
+def remove_group_member(session: Session, group: ProgrammeGroup, user_id: int) -> None:
+    """Take a person out of a group; 404 when they are not in it."""
+    member = session.get(GroupMember, (group.id, user_id))
+    if member is None:
+        raise NotFound()
+    group.members.remove(member)
+    session.flush()
