@@ -24,6 +24,7 @@ from lms.orgs.models import (
     OrgUnit,
     Programme,
     ProgrammeGroup,
+    UnitKind,
 )
 
 #: Not a secret: printed by ``make run`` so people can try each role.
@@ -146,27 +147,32 @@ def load_demo(session: Session, *, force: bool = False) -> bool:
         session.flush()
         return user
 
-    units: dict[str, OrgUnit] = {}
+    # Keyed by kind too: "Uppsala" is both a county and a municipality.
+    units: dict[tuple[UnitKind, str], OrgUnit] = {}
     libraries: list[OrgUnit] = []
     for region_name, (country, municipalities) in REGIONS.items():
         region = orgs.create_unit(session, name=region_name, country=country)
-        units[region_name] = region
+        units[UnitKind.REGION, region_name] = region
         for muni_name, library_names in municipalities.items():
             muni = orgs.create_unit(session, name=muni_name, parent=region)
-            units[muni_name] = muni
+            units[UnitKind.MUNICIPALITY, muni_name] = muni
             for lib_name in library_names:
                 lib = orgs.create_unit(
                     session, name=lib_name, parent=muni, address=f"{lib_name}, {muni_name}"
                 )
-                units[lib_name] = lib
+                units[UnitKind.LIBRARY, lib_name] = lib
                 libraries.append(lib)
 
     # The five demo accounts, one per role, each with a role where it makes sense.
-    falun = units["Falu stadsbibliotek"]
+    falun = units[UnitKind.LIBRARY, "Falu stadsbibliotek"]
     admin = person(f"admin@{DEMO_DOMAIN}", "Astrid Admin", "en")
     session.add(RoleAssignment(user=admin, role=Role.ADMIN, unit=None))
     coordinator = person(f"coordinator@{DEMO_DOMAIN}", "Cecilia Lindgren", "sv")
-    session.add(RoleAssignment(user=coordinator, role=Role.COORDINATOR, unit=units["Dalarna"]))
+    session.add(
+        RoleAssignment(
+            user=coordinator, role=Role.COORDINATOR, unit=units[UnitKind.REGION, "Dalarna"]
+        )
+    )
     manager = person(f"manager@{DEMO_DOMAIN}", "Magnus Ek", "sv")
     session.add(RoleAssignment(user=manager, role=Role.MANAGER, unit=falun))
     orgs.add_member(session, manager, falun, JobTitle.MANAGER)
@@ -200,7 +206,11 @@ def load_demo(session: Session, *, force: bool = False) -> bool:
         user = person(
             f"konsulent.{_ascii(region_name)}@{DEMO_DOMAIN}", f"{first} {last}", LOCALE[country]
         )
-        session.add(RoleAssignment(user=user, role=Role.COORDINATOR, unit=units[region_name]))
+        session.add(
+            RoleAssignment(
+                user=user, role=Role.COORDINATOR, unit=units[UnitKind.REGION, region_name]
+            )
+        )
         coordinators.append(user)
 
     kub = Programme(
@@ -211,7 +221,9 @@ def load_demo(session: Session, *, force: bool = False) -> bool:
         ),
         starts_on=date(2012, 9, 1),
         ends_on=date(2014, 12, 31),
-        regions=[units[n] for n in ("Dalarna", "Gävleborg", "Uppsala", "Värmland")],
+        regions=[
+            units[UnitKind.REGION, n] for n in ("Dalarna", "Gävleborg", "Uppsala", "Värmland")
+        ],
     )
     session.add(kub)
     session.flush()

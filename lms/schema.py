@@ -81,7 +81,9 @@ class Integer(fields.Integer):
     default_error_messages = {**_COMMON, "invalid": _l("Enter a whole number.")}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if value == "" and not self.required:
+        if isinstance(value, str) and not value.strip():
+            if self.required:
+                raise self.make_error("required")
             return None
         return super()._deserialize(value, attr, data, **kwargs)
 
@@ -94,7 +96,9 @@ class Date(fields.Date):
     }
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if value == "" and not self.required:
+        if isinstance(value, str) and not value.strip():
+            if self.required:
+                raise self.make_error("required")
             return None
         return super()._deserialize(value, attr, data, **kwargs)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -48,10 +48,8 @@ T = TypeVar("T")
 
 
 def paged(stmt: Select[T], *, page: int, per_page: int = 25) -> Page[T]:
-    """One page of ``stmt``'s rows."""
-    # SQLAlchemy 2.0 types a one-entity select as Select[tuple[T]], 2.1 as Select[T]; the cast
-    # keeps this module checking under either spelling of lms.web.paginate's annotation.
-    return paginate(db.session, cast(Any, stmt), page=page, per_page=per_page)
+    """One page of ``stmt``'s rows, from the request's session."""
+    return paginate(db.session, stmt, page=page, per_page=per_page)
 
 
 def _get(model: type[M], ident: int) -> M:

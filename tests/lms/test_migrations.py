@@ -71,3 +71,17 @@ def test_cli_upgrade_and_demo_are_idempotent(fresh_url, tmp_path, monkeypatch):
         users = conn.execute(select(func.count()).select_from(User.__table__)).scalar()
     engine.dispose()
     assert 55 <= users <= 70  # about 60 staff across the roles
+
+
+def test_demo_programme_spans_the_four_counties(session):
+    from sqlalchemy import select
+
+    from lms.demo import load_demo
+    from lms.orgs.models import Programme, UnitKind
+
+    assert load_demo(session)
+    kub = session.scalars(select(Programme)).one()
+    assert sorted(r.name for r in kub.regions) == ["Dalarna", "Gävleborg", "Uppsala", "Värmland"]
+    assert {r.kind for r in kub.regions} == {UnitKind.REGION}
+    assert [p.name for p in kub.phases] == ["Mobilisering", "Genomförande"]
+    assert not load_demo(session)  # a second run changes nothing
