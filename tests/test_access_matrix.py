@@ -1,0 +1,335 @@
+"""Every URL × every role: who gets in, who is sent to sign in, who is refused.
+
+The world has two regions, A and B. The coordinator and the regional admin hold their roles in
+A; the manager and the learner work at a library in A; the evaluator and the admin hold theirs
+everywhere. A URL about something in B must refuse those whose reach is only A.
+
+``test_every_endpoint_is_in_the_matrix`` fails when a new view is added without a row here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from lms.auth.models import Role, RoleAssignment, User
+from lms.orgs import services as orgs
+from lms.orgs.models import Country, GroupKind, GroupMember, JobTitle, Programme, ProgrammeGroup
+
+ROLES = ("anonymous", "learner", "manager", "coordinator", "evaluator", "admin", "admin_a")
+SIGNED_IN = ROLES[1:]
+ORG_ADMINS = ("coordinator", "admin", "admin_a")  # admin or coordinator with reach over A
+ADMINS = ("admin", "admin_a")
+
+
+@dataclass
+class World:
+    ids: dict[str, int] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(session: Session, password_hash: str) -> World:
+    w = World()
+    region_a = orgs.create_unit(session, name="Region A", country=Country.SE)
+    region_b = orgs.create_unit(session, name="Region B", country=Country.SE)
+    muni_a = orgs.create_unit(session, name="Kommun A", parent=region_a)
+    muni_b = orgs.create_unit(session, name="Kommun B", parent=region_b)
+    lib_a = orgs.create_unit(session, name="Bibliotek A", parent=muni_a)
+    empty_lib_a = orgs.create_unit(session, name="Tomt bibliotek A", parent=muni_a)
+    lib_b = orgs.create_unit(session, name="Bibliotek B", parent=muni_b)
+
+    def person(key: str, role: Role | None, unit: Any, library: Any = None) -> User:
+        user = User(email=f"{key}@example.org", name=key.title(), password_hash=password_hash)
+        session.add(user)
+        session.flush()
+        if role is not None:
+            session.add(RoleAssignment(user=user, role=role, unit=unit))
+        if library is not None:
+            orgs.add_member(session, user, library, JobTitle.LIBRARIAN)
+        w.users[key] = user
+        return user
+
+    person("learner", Role.LEARNER, lib_a, lib_a)
+    person("manager", Role.MANAGER, lib_a, lib_a)
+    person("coordinator", Role.COORDINATOR, region_a)
+    person("evaluator", Role.EVALUATOR, None)
+    person("admin", Role.ADMIN, None)
+    person("admin_a", Role.ADMIN, region_a)
+    staff_a = person("staff_a", Role.LEARNER, lib_a, lib_a)
+    staff_b = person("staff_b", Role.LEARNER, lib_b, lib_b)
+    session.flush()
+
+    prog_a = Programme(name="Programme A", regions=[region_a])
+    prog_b = Programme(name="Programme B", regions=[region_b])
+    session.add_all([prog_a, prog_b])
+    session.flush()
+    phase = orgs.add_phase(
+        session, prog_a, name="Fas 1", starts_on=_date(2026, 1, 1), ends_on=_date(2026, 6, 30)
+    )
+    group = ProgrammeGroup(
+        programme=prog_a,
+        kind=GroupKind.STEERING_GROUP,
+        name="Styrgrupp",
+        members=[GroupMember(user=staff_a, task="Ledamot")],
+    )
+    session.add(group)
+    session.commit()
+    w.ids.update(
+        region_a=region_a.id,
+        region_b=region_b.id,
+        lib_a=lib_a.id,
+        lib_b=lib_b.id,
+        empty_lib_a=empty_lib_a.id,
+        prog_a=prog_a.id,
+        prog_b=prog_b.id,
+        phase=phase.id,
+        group=group.id,
+        staff_a=staff_a.id,
+        staff_b=staff_b.id,
+        membership_a=staff_a.memberships[0].id,
+        membership_b=staff_b.memberships[0].id,
+        role_a=staff_a.roles[0].id,
+        role_b=staff_b.roles[0].id,
+    )
+    return w
+
+
+def _date(y: int, m: int, d: int) -> Any:
+    from datetime import date
+
+    return date(y, m, d)
+
+
+@dataclass(frozen=True)
+class Case:
+    endpoint: str
+    method: str
+    url: str  # formatted with the world's ids
+    expect: dict[str, int]
+    data: dict[str, str] | None = None
+    json: Any = None
+
+
+def rule(
+    ok: int,
+    allowed: tuple[str, ...],
+    *,
+    denied: int = 403,
+    anonymous: int = 302,
+    overrides: dict[str, int] | None = None,
+) -> dict[str, int]:
+    """Expected status per role: ``ok`` for ``allowed``, ``denied`` for the other signed-in
+    roles, ``anonymous`` (sign-in redirect, or 401 for the API) for nobody signed in."""
+    expect = {"anonymous": anonymous}
+    for role in SIGNED_IN:
+        expect[role] = ok if role in allowed else denied
+    expect.update(overrides or {})
+    return expect
+
+
+EVERYONE = {role: 200 for role in ROLES}
+SIGNED_IN_PAGE = rule(200, SIGNED_IN)
+ORG_PAGE = rule(200, ORG_ADMINS)
+ORG_PAGE_B = rule(200, ("admin",))  # about region B: only the global admin reaches it
+API_ORG = rule(200, ORG_ADMINS, anonymous=401)
+API_SIGNED_IN = rule(200, SIGNED_IN, anonymous=401)
+
+CASES = [
+    # core and accounts
+    Case("core.home", "GET", "/", SIGNED_IN_PAGE),
+    Case("core.healthz", "GET", "/healthz", EVERYONE),
+    Case("core.readyz", "GET", "/readyz", EVERYONE),
+    Case("auth.login", "GET", "/login", rule(302, SIGNED_IN, anonymous=200)),
+    Case("auth.login", "POST", "/login", rule(302, SIGNED_IN, anonymous=422), data={}),
+    Case("auth.logout", "POST", "/logout", rule(302, SIGNED_IN)),
+    Case("auth.set_language", "POST", "/language", rule(302, SIGNED_IN), data={"locale": "sv"}),
+    Case("auth.forgot_password", "GET", "/password/forgot", EVERYONE),
+    Case(
+        "auth.forgot_password", "POST", "/password/forgot", {role: 422 for role in ROLES}, data={}
+    ),
+    Case(
+        "auth.reset_password", "GET", "/password/reset/not-a-token", {role: 404 for role in ROLES}
+    ),
+    Case(
+        "auth.accept_invitation",
+        "POST",
+        "/invitation/not-a-token",
+        {role: 404 for role in ROLES},
+        data={},
+    ),
+    Case("auth.profile", "GET", "/profile", SIGNED_IN_PAGE),
+    Case("auth.profile", "POST", "/profile", rule(422, SIGNED_IN), data={}),
+    Case("auth.change_password", "GET", "/profile/password", SIGNED_IN_PAGE),
+    Case("auth.change_password", "POST", "/profile/password", rule(422, SIGNED_IN), data={}),
+    # organisation units
+    Case("orgs.units", "GET", "/orgs/", ORG_PAGE),
+    Case("orgs.unit", "GET", "/orgs/{lib_a}", ORG_PAGE),
+    Case("orgs.unit", "GET", "/orgs/{lib_b}", ORG_PAGE_B),
+    Case("orgs.new_unit", "GET", "/orgs/new?parent_id={region_a}", ORG_PAGE),
+    Case("orgs.new_unit", "GET", "/orgs/new?parent_id={region_b}", ORG_PAGE_B),
+    Case("orgs.new_unit", "GET", "/orgs/new", rule(200, ("admin",))),
+    Case("orgs.new_unit", "POST", "/orgs/new?parent_id={region_a}", rule(422, ORG_ADMINS), data={}),
+    Case("orgs.edit_unit", "GET", "/orgs/{lib_a}/edit", ORG_PAGE),
+    Case("orgs.edit_unit", "POST", "/orgs/{lib_b}/edit", rule(422, ("admin",)), data={}),
+    Case("orgs.delete_unit", "POST", "/orgs/{empty_lib_a}/delete", rule(302, ORG_ADMINS)),
+    Case("orgs.delete_unit", "POST", "/orgs/{lib_b}/delete", rule(409, ("admin",))),
+    Case("orgs.add_staff", "POST", "/orgs/{lib_a}/staff", rule(422, ORG_ADMINS), data={}),
+    Case(
+        "orgs.remove_staff",
+        "POST",
+        "/orgs/{lib_a}/staff/{membership_a}/delete",
+        rule(302, ORG_ADMINS),
+    ),
+    Case(
+        "orgs.remove_staff",
+        "POST",
+        "/orgs/{lib_b}/staff/{membership_b}/delete",
+        rule(302, ("admin",)),
+    ),
+    Case("orgs.team", "GET", "/team", rule(200, ("manager",))),
+    # programmes
+    Case("orgs.programmes", "GET", "/programmes", SIGNED_IN_PAGE),
+    Case("orgs.programme", "GET", "/programmes/{prog_b}", SIGNED_IN_PAGE),
+    Case("orgs.new_programme", "GET", "/programmes/new", ORG_PAGE),
+    Case("orgs.new_programme", "POST", "/programmes/new", rule(422, ORG_ADMINS), data={}),
+    Case("orgs.edit_programme", "GET", "/programmes/{prog_a}/edit", ORG_PAGE),
+    Case("orgs.edit_programme", "GET", "/programmes/{prog_b}/edit", ORG_PAGE_B),
+    Case("orgs.add_phase", "GET", "/programmes/{prog_a}/phases", ORG_PAGE),
+    Case("orgs.add_phase", "POST", "/programmes/{prog_b}/phases", rule(422, ("admin",)), data={}),
+    Case(
+        "orgs.delete_phase",
+        "POST",
+        "/programmes/{prog_a}/phases/{phase}/delete",
+        rule(302, ORG_ADMINS),
+    ),
+    Case("orgs.add_group", "GET", "/programmes/{prog_a}/groups", ORG_PAGE),
+    Case("orgs.add_group", "POST", "/programmes/{prog_a}/groups", rule(422, ORG_ADMINS), data={}),
+    Case(
+        "orgs.delete_group",
+        "POST",
+        "/programmes/{prog_a}/groups/{group}/delete",
+        rule(302, ORG_ADMINS),
+    ),
+    Case("orgs.add_group_member", "GET", "/programmes/{prog_a}/groups/{group}/members", ORG_PAGE),
+    Case(
+        "orgs.add_group_member",
+        "POST",
+        "/programmes/{prog_a}/groups/{group}/members",
+        rule(422, ORG_ADMINS),
+        data={},
+    ),
+    Case(
+        "orgs.remove_group_member",
+        "POST",
+        "/programmes/{prog_a}/groups/{group}/members/{staff_a}/delete",
+        rule(302, ORG_ADMINS),
+    ),
+    # user administration
+    Case("users.index", "GET", "/admin/users/", rule(200, ADMINS)),
+    Case("users.new", "GET", "/admin/users/new", rule(200, ADMINS)),
+    Case("users.new", "POST", "/admin/users/new", rule(422, ADMINS), data={}),
+    Case("users.edit", "GET", "/admin/users/{staff_a}", rule(200, ADMINS)),
+    Case(
+        "users.edit",
+        "GET",
+        "/admin/users/{staff_b}",
+        rule(200, ("admin",), overrides={"admin_a": 404}),
+    ),
+    Case("users.edit", "POST", "/admin/users/{staff_a}", rule(422, ADMINS), data={}),
+    Case(
+        "users.set_active",
+        "POST",
+        "/admin/users/{staff_a}/active",
+        rule(302, ADMINS),
+        data={"active": "inactive"},
+    ),
+    Case(
+        "users.set_active",
+        "POST",
+        "/admin/users/{staff_b}/active",
+        rule(302, ("admin",), overrides={"admin_a": 404}),
+        data={"active": "inactive"},
+    ),
+    # staff_a has a password already: nothing to invite to, but only admins learn that.
+    Case("users.resend_invitation", "POST", "/admin/users/{staff_a}/invite", rule(409, ADMINS)),
+    Case("users.add_role", "POST", "/admin/users/{staff_a}/roles", rule(422, ADMINS), data={}),
+    Case(
+        "users.remove_role",
+        "POST",
+        "/admin/users/{staff_a}/roles/{role_a}/delete",
+        rule(302, ADMINS),
+    ),
+    Case(
+        "users.remove_role",
+        "POST",
+        "/admin/users/{staff_b}/roles/{role_b}/delete",
+        rule(302, ("admin",), overrides={"admin_a": 404}),
+    ),
+    # JSON API
+    Case("orgs_api.units", "GET", "/api/v1/units", API_ORG),
+    Case("orgs_api.unit", "GET", "/api/v1/units/{lib_a}", API_ORG),
+    Case("orgs_api.unit", "GET", "/api/v1/units/{lib_b}", rule(200, ("admin",), anonymous=401)),
+    Case(
+        "orgs_api.create_unit",
+        "POST",
+        "/api/v1/units",
+        rule(422, ORG_ADMINS, anonymous=401),
+        json={},
+    ),
+    Case("orgs_api.programmes", "GET", "/api/v1/programmes", API_SIGNED_IN),
+    Case("orgs_api.programme", "GET", "/api/v1/programmes/{prog_a}", API_SIGNED_IN),
+]
+
+MATRIX = [
+    pytest.param(case, role, id=f"{case.method} {case.url} as {role}")
+    for case in CASES
+    for role in ROLES
+]
+
+
+def sign_in_as(client: Any, user: User) -> None:
+    # Straight into the session: the sign-in form itself is tested elsewhere, and hashing a
+    # password for each of several hundred requests would only slow the matrix down.
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+        sess["_fresh"] = True
+
+
+@pytest.mark.parametrize(("case", "role"), MATRIX)
+def test_access(client: Any, world: World, case: Case, role: str) -> None:
+    if role != "anonymous":
+        sign_in_as(client, world.users[role])
+    url = case.url.format(**world.ids)
+    kwargs: dict[str, Any] = {}
+    if case.json is not None:
+        kwargs["json"] = case.json
+    elif case.data is not None:
+        kwargs["data"] = case.data
+    resp = client.open(url, method=case.method, **kwargs)
+    expected = case.expect[role]
+    assert resp.status_code == expected, (
+        f"{case.method} {url} as {role}: {resp.status_code}, expected {expected}"
+    )
+    if expected == 302 and role == "anonymous" and not url.startswith(("/logout", "/language")):
+        assert resp.location.startswith("/login"), resp.location
+
+
+def test_every_endpoint_is_in_the_matrix(app: Flask) -> None:
+    covered = {case.endpoint for case in CASES}
+    endpoints = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint != "static"}
+    assert endpoints - covered == set(), "add these views to the access matrix"
+    assert covered - endpoints == set(), "the matrix names views that no longer exist"
+
+
+def test_every_url_of_the_matrix_exists(app: Flask) -> None:
+    adapter = app.url_map.bind("localhost")
+    for case in CASES:
+        path = case.url.split("?")[0]
+        path = "/".join("1" if part.startswith("{") else part for part in path.split("/"))
+        endpoint, _args = adapter.match(path, method=case.method)
+        assert endpoint == case.endpoint, case.url
