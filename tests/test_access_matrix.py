@@ -132,7 +132,7 @@ def rule(
     return expect
 
 
-EVERYONE = {role: 200 for role in ROLES}
+EVERYONE = dict.fromkeys(ROLES, 200)
 SIGNED_IN_PAGE = rule(200, SIGNED_IN)
 ORG_PAGE = rule(200, ORG_ADMINS)
 ORG_PAGE_B = rule(200, ("admin",))  # about region B: only the global admin reaches it
@@ -149,17 +149,13 @@ CASES = [
     Case("auth.logout", "POST", "/logout", rule(302, SIGNED_IN)),
     Case("auth.set_language", "POST", "/language", rule(302, SIGNED_IN), data={"locale": "sv"}),
     Case("auth.forgot_password", "GET", "/password/forgot", EVERYONE),
-    Case(
-        "auth.forgot_password", "POST", "/password/forgot", {role: 422 for role in ROLES}, data={}
-    ),
-    Case(
-        "auth.reset_password", "GET", "/password/reset/not-a-token", {role: 404 for role in ROLES}
-    ),
+    Case("auth.forgot_password", "POST", "/password/forgot", dict.fromkeys(ROLES, 422), data={}),
+    Case("auth.reset_password", "GET", "/password/reset/not-a-token", dict.fromkeys(ROLES, 404)),
     Case(
         "auth.accept_invitation",
         "POST",
         "/invitation/not-a-token",
-        {role: 404 for role in ROLES},
+        dict.fromkeys(ROLES, 404),
         data={},
     ),
     Case("auth.profile", "GET", "/profile", SIGNED_IN_PAGE),
