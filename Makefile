@@ -18,7 +18,7 @@ setup: $(STAMP) translations
 setup-dev: setup
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d lms/translations --statistics 2>&1 | grep -v '^$$' || true
+	@$(BIN)/pybabel -q compile -d lms/translations
 
 run: setup
 	$(BIN)/librarena db upgrade

@@ -99,7 +99,11 @@ def session(connection: Any) -> Iterator[Session]:
 
 @pytest.fixture
 def client(app: Flask, connection: Any) -> FlaskClient:
-    return app.test_client()
+    """A browser that asks for English, the language the assertions are written in; a test of
+    another language says so (a header, /language or the account's own choice)."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 @pytest.fixture(scope="session")

@@ -337,7 +337,7 @@ def test_new_with_invitation_end_to_end(app, client, session, world, login, mail
     mail = _latest_mail_to(app, "britt@example.org")
     body = mail.get_body().get_content()
     assert "Regional Admin" in body
-    assert "7 days" in body
+    assert "gäller i 7 dagar" in body  # Swedish, as the new person reads it
     assert "http://librarena.localhost/invitation/" in body
     token = _invitation_token(mail)
     # Without a password the account cannot sign in yet.
