@@ -42,6 +42,12 @@ def _failed(response: Response) -> bool:
     return response.status_code != 302
 
 
+@bp.app_context_processor
+def _password_rules() -> dict[str, int]:
+    # Hints on every password form state the same minimum the server enforces.
+    return {"min_password_length": services.MIN_PASSWORD_LENGTH}
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT"],
