@@ -58,7 +58,10 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
 
 
 def test_config_overrides_beat_environment_and_defaults(tmp_path):
-    cfg = load_config(str(tmp_path), overrides={"MAIL_DIR": "/elsewhere", "SECRET_KEY": "k"},
-                      environ={"LIBRARENA_SECRET_KEY": "env"})
+    cfg = load_config(
+        str(tmp_path),
+        overrides={"MAIL_DIR": "/elsewhere", "SECRET_KEY": "k"},
+        environ={"LIBRARENA_SECRET_KEY": "env"},
+    )
     assert cfg["MAIL_DIR"] == "/elsewhere"
     assert cfg["SECRET_KEY"] == "k"
