@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from typing import Any
 
 from flask import Flask, g, request
 from flask.wrappers import Response
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+from werkzeug.routing.map import Map
 
 from lms import errors, guards, i18n, mail
 from lms.config import LOCALES, load_config
 from lms.core import labels, nav
 from lms.db import db
 from lms.extensions import babel, csrf, limiter, login_manager
+
+MAX_ID = 2**31 - 1  # the largest INTEGER both SQLite and PostgreSQL keys hold here
+
+
+class BoundedIntConverter(IntegerConverter):
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -46,6 +57,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=1, x_proto=1, x_host=1
         )
+
+    # Before any route is added: every <int:…> in a URL is a database id, so a number beyond
+    # what the database stores is simply "not found" instead of an overflow deep in the driver.
+    app.url_map.converters["int"] = BoundedIntConverter
 
     db.init_app(app)
     csrf.init_app(app)
@@ -114,6 +129,9 @@ def _security_headers(app: Flask) -> None:
         )
         if request.endpoint and request.endpoint.startswith("auth."):
             response.headers["Cache-Control"] = "no-store"
+        if request.endpoint in ("auth.reset_password", "auth.accept_invitation"):
+            # The URL holds a token: not even this site's own requests may carry it onwards.
+            response.headers["Referrer-Policy"] = "no-referrer"
         return response
 
     @app.before_request
@@ -121,17 +139,24 @@ def _security_headers(app: Flask) -> None:
         g.setdefault("page_title", None)
 
 
-class _RedactSecrets(logging.Filter):
-    """Keep query strings with tokens out of the access log."""
+_TOKEN_IN_URL = re.compile(r"(/password/reset/|/invitation/)[^\s\"?/]+")
+
+
+class RedactTokens(logging.Filter):
+    """Replace one-time tokens in URLs with ``…`` in any log line (access logs included).
+
+    Loggers pass the URL in ``record.args``, so the formatted message is redacted and the
+    arguments dropped.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and (
-            "/password/reset/" in record.msg or "/invitation/" in record.msg
-        ):
-            record.msg = record.msg.split("/password/reset/")[0].split("/invitation/")[0] + "…"
+        message = record.getMessage()
+        redacted = _TOKEN_IN_URL.sub(r"\1…", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
         return True
 
 
 def _quiet_logs(app: Flask) -> None:
-    logging.getLogger("werkzeug").addFilter(_RedactSecrets())
-    logging.getLogger("gunicorn.access").addFilter(_RedactSecrets())
+    for name in ("werkzeug", "gunicorn.access", "gunicorn.error"):
+        logging.getLogger(name).addFilter(RedactTokens())

@@ -75,14 +75,13 @@ def _safe_url() -> str:
 
 
 @click.command("demo")
-@click.option("--force", is_flag=True, help="Load even if the database already has users.")
 @with_appcontext
-def demo(force: bool) -> None:
+def demo() -> None:
     """Load the demo data once, into an empty database, and print the demo accounts."""
     from lms.db import db
     from lms.demo import DEMO_PASSWORD, demo_accounts, load_demo
 
-    loaded = load_demo(db.session, force=force)
+    loaded = load_demo(db.session)
     db.session.commit()
     click.echo("Demo data loaded." if loaded else "Demo data already there; nothing changed.")
     click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
@@ -148,3 +147,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(worker)
     app.cli.add_command(serve)
+    from lms.xapi.cli import lrs_group
+
+    app.cli.add_command(lrs_group)

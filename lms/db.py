@@ -64,6 +64,10 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
+def _unicode_lower(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _configure_sqlite(engine: Engine) -> None:
     """WAL, foreign keys, and transactions SQLAlchemy controls (so SAVEPOINTs work).
 
@@ -74,6 +78,9 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
         dbapi_conn.isolation_level = None
+        # SQLite's built-in lower() folds A-Z only; "Älvdalen" and "ÄLVDALEN" must compare
+        # equal as they do on PostgreSQL, so lower() becomes Python's Unicode lowering.
+        dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=5000")

@@ -135,9 +135,9 @@ def demo_accounts(session: Session) -> list[tuple[str, str]]:
     ]
 
 
-def load_demo(session: Session, *, force: bool = False) -> bool:
+def load_demo(session: Session) -> bool:
     """Load the demo into an empty database. Returns False (and does nothing) otherwise."""
-    if not force and session.scalar(select(func.count(User.id))):
+    if session.scalar(select(func.count(User.id))):
         return False
     password_hash = generate_password_hash(DEMO_PASSWORD, method=PASSWORD_METHOD)
 

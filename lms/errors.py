@@ -15,6 +15,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from lms.db import db
@@ -113,6 +114,16 @@ def init_app(app: Flask) -> None:
         return error_response(
             400,
             _("Your form has expired or was sent from elsewhere. Reload the page and try again."),
+        )
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc: IntegrityError) -> Response:
+        # Services check uniqueness first; this is the rare case where a parallel request
+        # won the race. The constraint kept the data right; the person is told to try again.
+        _rollback()
+        log.info("integrity error on %s %s: %s", request.method, request.path, exc.orig)
+        return error_response(
+            409, _("Someone else changed the same data at the same time. Reload and try again.")
         )
 
     @app.errorhandler(HTTPException)

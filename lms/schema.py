@@ -28,8 +28,12 @@ _COMMON = {
 def _has_bad_characters(value: str) -> bool:
     # U+FFFD is what a non-UTF-8 byte becomes when the form is decoded; control characters
     # (other than line breaks and tabs) never belong in text typed by a person.
+    # Lone surrogates (JSON may carry "\ud800") have no UTF-8 form and cannot be stored.
     return any(
-        ch == "\ufffd" or (unicodedata.category(ch) == "Cc" and ch not in "\r\n\t") for ch in value
+        ch == "\ufffd"
+        or unicodedata.category(ch) == "Cs"
+        or (unicodedata.category(ch) == "Cc" and ch not in "\r\n\t")
+        for ch in value
     )
 
 
@@ -40,6 +44,8 @@ class Text(fields.String):
 
     def __init__(self, *, max_length: int = 200, **kwargs: Any) -> None:
         self.max_length = max_length
+        # JSON clients send null for "no value"; that is only wrong when a value is required.
+        kwargs.setdefault("allow_none", not kwargs.get("required", False))
         super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
@@ -77,15 +83,30 @@ class Email(Text):
         return str(checked.normalized).lower()
 
 
+#: Bounds of the integers we accept: the range of a 32-bit INTEGER column.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
 class Integer(fields.Integer):
-    default_error_messages = {**_COMMON, "invalid": _l("Enter a whole number.")}
+    """A whole number within a database INTEGER; ``1.5`` and ``true`` are not whole numbers."""
+
+    default_error_messages = {
+        **_COMMON,
+        "invalid": _l("Enter a whole number."),
+        "too_large": _l("This number is too large."),
+    }
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if isinstance(value, str) and not value.strip():
             if self.required:
                 raise self.make_error("required")
             return None
-        return super()._deserialize(value, attr, data, **kwargs)
+        if isinstance(value, bool | float):
+            raise self.make_error("invalid")
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if not INT_MIN <= number <= INT_MAX:
+            raise self.make_error("too_large")
+        return number
 
 
 class Date(fields.Date):
@@ -141,7 +162,10 @@ def _flatten(messages: Any) -> Errors:
     out: Errors = {}
     if isinstance(messages, Mapping):
         for key, value in messages.items():
-            if isinstance(value, Mapping):
+            if isinstance(value, Mapping) and all(isinstance(k, int) for k in value):
+                # {"regions": {0: [...]}}: an item of a list field; the field shows it.
+                out[str(key)] = sorted({str(m) for msgs in value.values() for m in msgs})
+            elif isinstance(value, Mapping):
                 for sub, msgs in _flatten(value).items():
                     out[f"{key}.{sub}"] = msgs
             else:

@@ -67,9 +67,13 @@ class Page(Generic[T]):
         return self.page < self.pages
 
 
+MAX_PAGE = 100_000
+
+
 def page_number() -> int:
+    """``?page=`` clamped to a sane range; anything unreadable is page 1."""
     try:
-        return max(1, int(request.args.get("page", "1")))
+        return min(MAX_PAGE, max(1, int(request.args.get("page", "1"))))
     except ValueError:
         return 1
 

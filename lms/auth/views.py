@@ -55,6 +55,9 @@ def _password_rules() -> dict[str, int]:
     key_func=_login_key,
     deduct_when=_failed,
 )
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT_PER_CLIENT"], methods=["POST"], deduct_when=_failed
+)
 def login() -> View:
     if current_user.is_authenticated:
         return redirect(url_for("core.home"))

@@ -245,18 +245,35 @@ def regions_in(session: Session, reach: Scope) -> list[OrgUnit]:
 # Staff
 
 
-def _existing_user(session: Session, email: str) -> User:
+def visible_to(user: User, reach: Scope) -> bool:
+    """Whether someone with ``reach`` may find ``user`` by e-mail address.
+
+    Only people already in that part of the organisation, or not yet placed anywhere. Anyone
+    else is answered as if the address were unknown: otherwise one region could pull another
+    region's staff (and their addresses) into view, and learn which addresses exist.
+    """
+    if reach.everywhere:
+        return True
+    units = [a.unit for a in user.roles] + [m.library for m in user.memberships]
+    if not units:
+        return True
+    return any(unit is not None and reach.contains(unit) for unit in units)
+
+
+def _existing_user(session: Session, email: str, reach: Scope) -> User:
     user = find_by_email(session, email)
-    if user is None:
+    if user is None or not visible_to(user, reach):
         raise ValidationFailed(
             errors={"email": [_("There is no account with this e-mail address.")]}
         )
     return user
 
 
-def add_staff(session: Session, library: OrgUnit, *, email: str, job_title: JobTitle) -> Membership:
-    """Put the person with ``email`` (an existing account) on ``library``'s staff."""
-    return add_member(session, _existing_user(session, email), library, job_title)
+def add_staff(
+    session: Session, library: OrgUnit, *, email: str, job_title: JobTitle, reach: Scope
+) -> Membership:
+    """Put the person with ``email`` (an account within ``reach``) on ``library``'s staff."""
+    return add_member(session, _existing_user(session, email, reach), library, job_title)
 
 
 # Programmes
@@ -368,11 +385,20 @@ def delete_group(session: Session, group: ProgrammeGroup) -> None:
     session.flush()
 
 
+def programme_reach(programme: Programme, editor_scope: Scope) -> Scope:
+    """Whom an editor may find for a programme's groups: their own reach plus the programme's
+    regions (a project team gathers consultants from every county taking part)."""
+    if editor_scope.everywhere:
+        return editor_scope
+    paths = {*editor_scope.paths, *(region.path for region in programme.regions)}
+    return Scope(paths=tuple(sorted(paths)))
+
+
 def add_group_member(
-    session: Session, group: ProgrammeGroup, *, email: str, task: str = ""
+    session: Session, group: ProgrammeGroup, *, email: str, reach: Scope, task: str = ""
 ) -> GroupMember:
     """Put the person with ``email`` in ``group`` with a task (or change their task there)."""
-    user = _existing_user(session, email)
+    user = _existing_user(session, email, reach)
     member = session.get(GroupMember, (group.id, user.id))
     if member is None:
         member = GroupMember(group=group, user=user, task=task or "")

@@ -210,7 +210,7 @@ def add_staff(unit_id: int) -> View:
     try:
         data = load(StaffSchema(), request.form)
         membership = services.add_staff(
-            db.session, unit, email=data["email"], job_title=data["job_title"]
+            db.session, unit, email=data["email"], job_title=data["job_title"], reach=_org_scope()
         )
     except ValidationFailed as exc:
         return _unit_page(unit, errors=_form_errors(exc))
@@ -423,7 +423,11 @@ def add_group_member(programme_id: int, group_id: int) -> View:
     try:
         data = load(GroupMemberSchema(), request.form)
         member = services.add_group_member(
-            db.session, group, email=data["email"], task=data.get("task") or ""
+            db.session,
+            group,
+            email=data["email"],
+            task=data.get("task") or "",
+            reach=services.programme_reach(found, _org_scope()),
         )
     except ValidationFailed as exc:
         return render_form(

@@ -106,12 +106,17 @@ def unit_trails(session: Session, units: Iterable[OrgUnit | None]) -> dict[int, 
 
 
 def can_manage(user: User, *, granter_scope: Scope) -> bool:
-    """Whether every role ``user`` holds lies within ``granter_scope``.
+    """Whether every role and library of ``user`` lies within ``granter_scope``.
 
     Whoever can change an address can reset the password sent to it; an administrator of one
     region must not take over (or lock out) someone who holds power elsewhere.
     """
-    return all(granter_scope.contains(a.unit) for a in user.roles)
+    if granter_scope.everywhere:
+        return True
+    # Every place the person is attached to must be within reach: a role elsewhere, or a
+    # library elsewhere (whose manager relies on the address), makes the account read-only.
+    units = [a.unit for a in user.roles] + [m.library for m in user.memberships]
+    return bool(units) and all(granter_scope.contains(unit) for unit in units)
 
 
 def check_can_manage(user: User, *, granter_scope: Scope) -> None:

@@ -378,8 +378,11 @@ def test_delete_unit_outside_scope_is_forbidden(client, session, create_unit, cr
 
 def test_add_staff_by_email_with_job_title(client, session, create_unit, create_user, login):
     region = create_unit("region")
-    library = create_unit("library", parent=create_unit("municipality", parent=region))
-    person = create_user("learner", email="Nils.Berg@example.org")
+    municipality = create_unit("municipality", parent=region)
+    library = create_unit("library", parent=municipality)
+    # Someone moving from the library next door, in the same county.
+    neighbour = create_unit("library", parent=municipality)
+    person = create_user("learner", unit=neighbour, email="Nils.Berg@example.org")
     login(create_user("coordinator", unit=region))
     resp = client.post(
         f"/orgs/{library.id}/staff",
@@ -594,3 +597,42 @@ def test_unit_page_and_team_use_no_query_per_person(app, client, create_unit, cr
     client.post("/logout")
     login(create_user("manager", unit=big))
     assert _statements(app, client, "/team") == few
+
+
+def test_add_staff_cannot_pull_in_someone_from_another_region(
+    client, session, create_unit, create_user, login
+):
+    region = create_unit("region")
+    library = create_unit("library", parent=create_unit("municipality", parent=region))
+    elsewhere = create_user("learner", email="far.away@example.org")  # a library in another region
+    login(create_user("coordinator", unit=region))
+    resp = client.post(
+        f"/orgs/{library.id}/staff", data={"email": elsewhere.email, "job_title": "librarian"}
+    )
+    # The same answer as for an unknown address: nothing about the person leaks.
+    assert resp.status_code == 422
+    assert "There is no account with this e-mail address." in resp.get_data(as_text=True)
+    assert elsewhere.name not in resp.get_data(as_text=True)
+    assert (
+        session.scalars(select(Membership).where(Membership.library_id == library.id)).all() == []
+    )
+
+
+def test_add_staff_finds_someone_not_yet_placed_anywhere(
+    client, session, create_unit, create_user, login
+):
+    from lms.auth.models import User
+
+    region = create_unit("region")
+    library = create_unit("library", parent=create_unit("municipality", parent=region))
+    newcomer = User(email="new.person@example.org", name="New Person")
+    session.add(newcomer)
+    session.commit()
+    login(create_user("coordinator", unit=region))
+    resp = client.post(
+        f"/orgs/{library.id}/staff", data={"email": newcomer.email, "job_title": "librarian"}
+    )
+    assert resp.status_code == 302
+    assert session.scalars(
+        select(Membership.user_id).where(Membership.library_id == library.id)
+    ).all() == [newcomer.id]
