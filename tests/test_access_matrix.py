@@ -175,6 +175,7 @@ CASES = [
     Case("orgs.delete_unit", "POST", "/orgs/{empty_lib_a}/delete", rule(302, ORG_ADMINS)),
     Case("orgs.delete_unit", "POST", "/orgs/{lib_b}/delete", rule(409, ("admin",))),
     Case("orgs.add_staff", "POST", "/orgs/{lib_a}/staff", rule(422, ORG_ADMINS), data={}),
+    Case("orgs.add_staff", "POST", "/orgs/{lib_b}/staff", rule(422, ("admin",)), data={}),
     Case(
         "orgs.remove_staff",
         "POST",
@@ -205,6 +206,7 @@ CASES = [
     ),
     Case("orgs.add_group", "GET", "/programmes/{prog_a}/groups", ORG_PAGE),
     Case("orgs.add_group", "POST", "/programmes/{prog_a}/groups", rule(422, ORG_ADMINS), data={}),
+    Case("orgs.add_group", "POST", "/programmes/{prog_b}/groups", rule(422, ("admin",)), data={}),
     Case(
         "orgs.delete_group",
         "POST",
@@ -254,6 +256,19 @@ CASES = [
     # staff_a has a password already: nothing to invite to, but only admins learn that.
     Case("users.resend_invitation", "POST", "/admin/users/{staff_a}/invite", rule(409, ADMINS)),
     Case("users.add_role", "POST", "/admin/users/{staff_a}/roles", rule(422, ADMINS), data={}),
+    Case(
+        "users.add_role",
+        "POST",
+        "/admin/users/{staff_b}/roles",
+        rule(422, ("admin",), overrides={"admin_a": 404}),
+        data={},
+    ),
+    Case(
+        "users.resend_invitation",
+        "POST",
+        "/admin/users/{staff_b}/invite",
+        rule(409, ("admin",), overrides={"admin_a": 404}),
+    ),
     Case(
         "users.remove_role",
         "POST",
