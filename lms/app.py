@@ -111,7 +111,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
-    for name in ("lms.users.views", "lms.orgs.views", "lms.orgs.api"):
+    for name in ("lms.users.views", "lms.orgs.views", "lms.orgs.api", "lms.xapi.api"):
         # Packages built in parallel register here as they land.
         module = __import__(name, fromlist=["bp"])
         app.register_blueprint(module.bp)

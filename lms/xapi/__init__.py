@@ -1,0 +1,1 @@
+"""xAPI: the embedded Learning Record Store at ``/xapi/`` (docs/xapi-lrs.md)."""

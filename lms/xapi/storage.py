@@ -1,0 +1,259 @@
+"""Where statements live: one interface, one SQL implementation.
+
+Every filter of the Statement resource is an indexed column or a row of the link table, so a
+filtered GET is an index lookup whatever the size of the store, on SQLite and PostgreSQL.
+https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Communication.md#213-get-statements
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Select, or_, select, update
+from sqlalchemy.orm import Session
+
+from lms.xapi.models import Activity, Attachment, Statement, StatementLink
+
+
+@dataclass
+class StoredStatement:
+    """A statement ready to be written, with the values of its indexed columns."""
+
+    id: str
+    data: dict[str, Any]
+    stored: datetime
+    actor_ifi: str | None
+    verb_id: str
+    activity_id: str | None
+    ref_id: str | None
+    registration: str | None
+    is_voiding: bool
+    client_id: int | None
+    user_id: int | None
+    #: (kind, value) rows of the link table: every filter is one indexed lookup there.
+    #: kinds: verb, registration, agent (any position), agent-direct (actor or object),
+    #: activity (any position), activity-direct (the object). A statement that refers to
+    #: another (StatementRef) also gets the links of its target, so filters find it too.
+    links: set[tuple[str, str]] = field(default_factory=set)
+
+
+@dataclass
+class StatementQuery:
+    """The filters of GET /statements, plus who may see what."""
+
+    agent: str | None = None
+    verb: str | None = None
+    activity: str | None = None
+    registration: str | None = None
+    related_activities: bool = False
+    related_agents: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 100
+    ascending: bool = False
+    after: int | None = None  # the cursor: seq of the last statement of the previous page
+    # Access restrictions (statements/read/mine):
+    only_client_id: int | None = None
+    only_actor_ifi: str | None = None
+    only_user_id: int | None = None
+
+
+class StatementStore(Protocol):
+    """What the LRS needs from a statement store."""
+
+    def find(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
+
+    def links_of(self, ids: Iterable[str]) -> dict[str, set[tuple[str, str]]]: ...
+
+    def voiding_ids(self, ids: Iterable[str]) -> set[str]: ...
+
+    def add(self, statements: list[StoredStatement]) -> None: ...
+
+    def get(self, statement_id: str, *, voided: bool) -> dict[str, Any] | None: ...
+
+    def query(self, query: StatementQuery) -> tuple[list[dict[str, Any]], int | None]: ...
+
+    def save_attachment(self, sha2: str, content_type: str, content: bytes) -> None: ...
+
+    def attachments(self, sha2s: Iterable[str]) -> dict[str, Attachment]: ...
+
+    def merge_activity(self, activity_id: str, definition: dict[str, Any]) -> None: ...
+
+    def activity(self, activity_id: str) -> dict[str, Any] | None: ...
+
+
+class SqlStatementStore:
+    """The statement store on the app's database (SQLAlchemy); flushes, never commits."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def find(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        wanted = [i.lower() for i in ids]
+        if not wanted:
+            return {}
+        rows = self.session.execute(
+            select(Statement.id, Statement.data).where(Statement.id.in_(wanted))
+        )
+        return {row.id: json.loads(row.data) for row in rows}
+
+    def links_of(self, ids: Iterable[str]) -> dict[str, set[tuple[str, str]]]:
+        wanted = [i.lower() for i in ids]
+        found: dict[str, set[tuple[str, str]]] = {}
+        if not wanted:
+            return found
+        rows = self.session.execute(
+            select(Statement.id, StatementLink.kind, StatementLink.value)
+            .join(StatementLink, StatementLink.seq == Statement.seq)
+            .where(Statement.id.in_(wanted))
+        )
+        for row in rows:
+            found.setdefault(row.id, set()).add((row.kind, row.value))
+        return found
+
+    def voiding_ids(self, ids: Iterable[str]) -> set[str]:
+        wanted = [i.lower() for i in ids]
+        rows = self.session.scalars(
+            select(Statement.id).where(Statement.id.in_(wanted), Statement.is_voiding.is_(True))
+        )
+        return set(rows)
+
+    def add(self, statements: list[StoredStatement]) -> None:
+        rows = []
+        for item in statements:
+            row = Statement(
+                id=item.id,
+                data=json.dumps(item.data, separators=(",", ":"), ensure_ascii=False),
+                stored=item.stored,
+                actor_ifi=item.actor_ifi,
+                verb_id=item.verb_id,
+                activity_id=item.activity_id,
+                ref_id=item.ref_id,
+                registration=item.registration,
+                is_voiding=item.is_voiding,
+                client_id=item.client_id,
+                user_id=item.user_id,
+            )
+            rows.append((row, item))
+            self.session.add(row)
+        self.session.flush()
+        links: list[StatementLink] = []
+        for row, item in rows:
+            links.extend(StatementLink(seq=row.seq, kind=k, value=v) for k, v in item.links)
+        self.session.add_all(links)
+        # Voiding: mark targets voided; a statement arriving after its voiding one is voided too.
+        # https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Data.md#231-voided
+        targets = [item.ref_id for item in statements if item.is_voiding and item.ref_id]
+        if targets:
+            self.session.execute(
+                update(Statement)
+                .where(Statement.id.in_(targets), Statement.is_voiding.is_(False))
+                .values(is_voided=True)
+            )
+        ids = [item.id for item in statements]
+        late = self.session.scalars(
+            select(Statement.ref_id).where(
+                Statement.is_voiding.is_(True), Statement.ref_id.in_(ids)
+            )
+        ).all()
+        if late:
+            self.session.execute(
+                update(Statement)
+                .where(Statement.id.in_(late), Statement.is_voiding.is_(False))
+                .values(is_voided=True)
+            )
+        self.session.flush()
+
+    def get(self, statement_id: str, *, voided: bool) -> dict[str, Any] | None:
+        row = self.session.execute(
+            select(Statement.data, Statement.is_voided).where(Statement.id == statement_id.lower())
+        ).first()
+        if row is None or row.is_voided != voided:
+            return None
+        data: dict[str, Any] = json.loads(row.data)
+        return data
+
+    def _filtered(self, q: StatementQuery) -> Select[int, str]:
+        stmt = select(Statement.seq, Statement.data).where(Statement.is_voided.is_(False))
+        # Filters also find statements that refer to a matching one (through the links).
+        # https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Communication.md#filter-conditions-for-statementrefs
+        wanted: list[tuple[str, str]] = []
+        if q.agent:
+            wanted.append(("agent" if q.related_agents else "agent-direct", q.agent))
+        if q.verb:
+            wanted.append(("verb", q.verb))
+        if q.activity:
+            wanted.append(("activity" if q.related_activities else "activity-direct", q.activity))
+        if q.registration:
+            wanted.append(("registration", q.registration.lower()))
+        for kind, value in wanted:
+            stmt = stmt.where(
+                Statement.seq.in_(
+                    select(StatementLink.seq).where(
+                        StatementLink.kind == kind, StatementLink.value == value
+                    )
+                )
+            )
+        if q.since:
+            stmt = stmt.where(Statement.stored > q.since)
+        if q.until:
+            stmt = stmt.where(Statement.stored <= q.until)
+        mine = []
+        if q.only_client_id is not None:
+            mine.append(Statement.client_id == q.only_client_id)
+        if q.only_actor_ifi is not None:
+            mine.append(Statement.actor_ifi == q.only_actor_ifi)
+        if q.only_user_id is not None:
+            mine.append(Statement.user_id == q.only_user_id)
+        if mine:
+            stmt = stmt.where(or_(*mine))
+        if q.after is not None:
+            stmt = stmt.where(Statement.seq > q.after if q.ascending else Statement.seq < q.after)
+        return stmt.order_by(Statement.seq.asc() if q.ascending else Statement.seq.desc())
+
+    def query(self, query: StatementQuery) -> tuple[list[dict[str, Any]], int | None]:
+        """One page of statements, and the cursor of the next page (None at the end)."""
+        rows = self.session.execute(self._filtered(query).limit(query.limit + 1)).all()
+        more = rows[query.limit - 1].seq if len(rows) > query.limit else None
+        return [json.loads(row.data) for row in rows[: query.limit]], more
+
+    def save_attachment(self, sha2: str, content_type: str, content: bytes) -> None:
+        if self.session.get(Attachment, sha2) is None:
+            self.session.add(Attachment(sha2=sha2, content_type=content_type, content=content))
+            self.session.flush()
+
+    def attachments(self, sha2s: Iterable[str]) -> dict[str, Attachment]:
+        wanted = list(set(sha2s))
+        if not wanted:
+            return {}
+        rows = self.session.scalars(select(Attachment).where(Attachment.sha2.in_(wanted)))
+        return {row.sha2: row for row in rows}
+
+    def merge_activity(self, activity_id: str, definition: dict[str, Any]) -> None:
+        row = self.session.get(Activity, activity_id)
+        if row is None:
+            self.session.add(Activity(id=activity_id, definition=json.dumps(definition)))
+            self.session.flush()
+            return
+        current = json.loads(row.definition)
+        for key, value in definition.items():
+            if isinstance(value, dict) and isinstance(current.get(key), dict):
+                current[key] = {**current[key], **value}
+            else:
+                current[key] = value
+        row.definition = json.dumps(current)
+        self.session.flush()
+
+    def activity(self, activity_id: str) -> dict[str, Any] | None:
+        row = self.session.get(Activity, activity_id)
+        if row is None:
+            return None
+        definition = json.loads(row.definition)
+        result: dict[str, Any] = {"objectType": "Activity", "id": activity_id}
+        if definition:
+            result["definition"] = definition
+        return result

@@ -1,0 +1,75 @@
+"""LRS test helpers: a client with chosen scopes, its Basic header, and statement factories."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from lms.xapi.auth import create_client
+
+VERSION = {"X-Experience-API-Version": "1.0.3"}
+
+
+def basic(key: str, secret: str) -> dict[str, str]:
+    token = base64.b64encode(f"{key}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {token}", **VERSION}
+
+
+@pytest.fixture
+def lrs_headers(app: Flask, session: Session) -> Callable[..., dict[str, str]]:
+    """``lrs_headers("statements/read")``: headers of a new client holding those scopes."""
+
+    def make(*scopes: str, user: Any = None) -> dict[str, str]:
+        with app.app_context():  # the secret is keyed with the app's SECRET_KEY
+            client, secret = create_client(
+                session, "test client", list(scopes or ("all",)), user=user
+            )
+        session.commit()
+        return basic(client.key, secret)
+
+    return make
+
+
+@pytest.fixture
+def headers(lrs_headers: Callable[..., dict[str, str]]) -> dict[str, str]:
+    return lrs_headers("all")
+
+
+def make_statement(**overrides: Any) -> dict[str, Any]:
+    """A valid statement; keyword arguments replace top-level parts."""
+    statement: dict[str, Any] = {
+        "actor": {"objectType": "Agent", "name": "Ada", "mbox": "mailto:ada@example.org"},
+        "verb": {
+            "id": "http://adlnet.gov/expapi/verbs/completed",
+            "display": {"en-US": "completed"},
+        },
+        "object": {
+            "objectType": "Activity",
+            "id": "http://example.org/courses/1",
+            "definition": {"name": {"en-US": "Course one", "sv-SE": "Kurs ett"}},
+        },
+    }
+    statement.update(copy.deepcopy(overrides))
+    return statement
+
+
+@pytest.fixture
+def post(client: FlaskClient, headers: dict[str, str]) -> Callable[..., Any]:
+    """POST statements with the all-scope client; returns the response."""
+
+    def do(body: Any, **extra: str) -> Any:
+        return client.post("/xapi/statements", json=body, headers={**headers, **extra})
+
+    return do
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
