@@ -113,6 +113,7 @@ class Case:
     expect: dict[str, int]
     data: dict[str, str] | None = None
     json: Any = None
+    headers: dict[str, str] | None = None
 
 
 def rule(
@@ -138,6 +139,9 @@ ORG_PAGE = rule(200, ORG_ADMINS)
 ORG_PAGE_B = rule(200, ("admin",))  # about region B: only the global admin reaches it
 API_ORG = rule(200, ORG_ADMINS, anonymous=401)
 API_SIGNED_IN = rule(200, SIGNED_IN, anonymous=401)
+XAPI = {"X-Experience-API-Version": "1.0.3"}
+LRS_READ_MINE = rule(200, SIGNED_IN, anonymous=401)
+LRS_CLIENTS_ONLY = rule(200, (), anonymous=401)
 
 CASES = [
     # core and accounts
@@ -294,6 +298,17 @@ CASES = [
     ),
     Case("orgs_api.programmes", "GET", "/api/v1/programmes", API_SIGNED_IN),
     Case("orgs_api.programme", "GET", "/api/v1/programmes/{prog_a}", API_SIGNED_IN),
+    # the xAPI LRS: Basic-auth clients; a signed-in person may only read their own statements
+    Case("xapi.about", "GET", "/xapi/about", EVERYONE),
+    Case("xapi.statements", "GET", "/xapi/statements", LRS_READ_MINE, headers=XAPI),
+    Case("xapi.statements", "POST", "/xapi/statements", LRS_CLIENTS_ONLY, headers=XAPI, json={}),
+    Case("xapi.state", "GET", "/xapi/activities/state", LRS_CLIENTS_ONLY, headers=XAPI),
+    Case(
+        "xapi.activity_profile", "GET", "/xapi/activities/profile", LRS_CLIENTS_ONLY, headers=XAPI
+    ),
+    Case("xapi.agent_profile", "GET", "/xapi/agents/profile", LRS_CLIENTS_ONLY, headers=XAPI),
+    Case("xapi.activities", "GET", "/xapi/activities", LRS_CLIENTS_ONLY, headers=XAPI),
+    Case("xapi.agents", "GET", "/xapi/agents", LRS_CLIENTS_ONLY, headers=XAPI),
 ]
 
 MATRIX = [
@@ -321,6 +336,8 @@ def test_access(client: Any, world: World, case: Case, role: str) -> None:
         kwargs["json"] = case.json
     elif case.data is not None:
         kwargs["data"] = case.data
+    if case.headers is not None:
+        kwargs["headers"] = case.headers
     resp = client.open(url, method=case.method, **kwargs)
     expected = case.expect[role]
     assert resp.status_code == expected, (

@@ -97,13 +97,14 @@ def _dispatch(handlers: dict[str, Handler], *, public: bool = False) -> Response
         return Response(status=200)
     xreq = from_flask(request)
     g.xapi_request = xreq
+    # Credentials first (401), then the version header (400).
+    principal = None if public else _principal(xreq)
     xreq.version = check_version(xreq) if not public else "1.0.3"
     g.xapi_version = xreq.version
     method = "GET" if xreq.method == "HEAD" else xreq.method
     handler = handlers.get(method)
     if handler is None:
         raise XapiError(f"{xreq.method} is not allowed here", status=405)
-    principal = None if public else _principal(xreq)
     response = handler(xreq, principal)  # type: ignore[arg-type]
     db.session.commit()
     if xreq.method == "HEAD":
