@@ -115,6 +115,9 @@ def _register_blueprints(app: Flask) -> None:
         # Packages built in parallel register here as they land.
         module = __import__(name, fromlist=["bp"])
         app.register_blueprint(module.bp)
+    for name in ("content.courses.views", "content.progress.views", "content.certificates.views"):
+        module = __import__(name, fromlist=["bp"])
+        app.register_blueprint(module.bp)
 
 
 def _security_headers(app: Flask) -> None:

@@ -247,4 +247,8 @@ def load_demo(session: Session) -> bool:
         elif kind is GroupKind.STEERING_GROUP:
             group.members = [GroupMember(user=manager, task="Ledamot")]
     session.flush()
+
+    from content.demo import load_demo_courses
+
+    load_demo_courses(session)
     return True

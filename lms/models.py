@@ -1,8 +1,21 @@
 """Imports every model module, so ``Base.metadata`` is complete (Alembic, tests)."""
 
+from content.certificates import models as certificate_models
+from content.courses import models as course_models
+from content.progress import models as progress_models
+from content.quizzes import models as quiz_models
 from lms.auth import models as auth_models
 from lms.orgs import models as orgs_models
 from lms.outbox import models as outbox_models
 from lms.xapi import models as xapi_models
 
-__all__ = ["auth_models", "orgs_models", "outbox_models", "xapi_models"]
+__all__ = [
+    "auth_models",
+    "certificate_models",
+    "course_models",
+    "orgs_models",
+    "outbox_models",
+    "progress_models",
+    "quiz_models",
+    "xapi_models",
+]

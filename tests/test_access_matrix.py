@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from lms.auth.models import Role, RoleAssignment, User
 from lms.orgs import services as orgs
 from lms.orgs.models import Country, GroupKind, GroupMember, JobTitle, Programme, ProgrammeGroup
+from tests.content.matrix_world import add_content
 
 ROLES = ("anonymous", "learner", "manager", "coordinator", "evaluator", "admin", "admin_a")
 SIGNED_IN = ROLES[1:]
@@ -78,6 +79,7 @@ def world(session: Session, password_hash: str) -> World:
         members=[GroupMember(user=staff_a, task="Ledamot")],
     )
     session.add(group)
+    add_content(session, w.users, w.ids)
     session.commit()
     w.ids.update(
         region_a=region_a.id,
@@ -284,6 +286,116 @@ CASES = [
         "POST",
         "/admin/users/{staff_b}/roles/{role_b}/delete",
         rule(302, ("admin",), overrides={"admin_a": 404}),
+    ),
+    # content server: authoring (administrators and coordinators, any region)
+    Case("courses.index", "GET", "/author/courses/", ORG_PAGE),
+    Case("courses.new_course", "GET", "/author/courses/new", ORG_PAGE),
+    Case("courses.new_course", "POST", "/author/courses/new", rule(422, ORG_ADMINS), data={}),
+    Case("courses.course", "GET", "/author/courses/{course}", ORG_PAGE),
+    Case("courses.edit_course", "GET", "/author/courses/{course}/edit", ORG_PAGE),
+    Case(
+        "courses.edit_course",
+        "POST",
+        "/author/courses/{course}/edit",
+        rule(422, ORG_ADMINS),
+        data={},
+    ),
+    Case("courses.delete_course", "POST", "/author/courses/{draft}/delete", rule(302, ORG_ADMINS)),
+    Case("courses.delete_course", "POST", "/author/courses/{course}/delete", rule(409, ORG_ADMINS)),
+    Case("courses.publish", "POST", "/author/courses/{course}/publish", rule(302, ORG_ADMINS)),
+    Case("courses.publish", "POST", "/author/courses/{draft}/publish", rule(422, ORG_ADMINS)),
+    Case("courses.unpublish", "POST", "/author/courses/{course}/unpublish", rule(302, ORG_ADMINS)),
+    Case("courses.preview", "GET", "/author/courses/{course}/preview", ORG_PAGE),
+    Case("courses.preview", "GET", "/author/courses/{course}/preview?item={quiz}", ORG_PAGE),
+    Case("courses.new_module", "GET", "/author/courses/{course}/modules/new", ORG_PAGE),
+    Case(
+        "courses.new_module",
+        "POST",
+        "/author/courses/{course}/modules/new",
+        rule(422, ORG_ADMINS),
+        data={},
+    ),
+    Case("courses.edit_module", "GET", "/author/modules/{module}/edit", ORG_PAGE),
+    Case(
+        "courses.edit_module",
+        "POST",
+        "/author/modules/{module}/edit",
+        rule(422, ORG_ADMINS),
+        data={},
+    ),
+    Case(
+        "courses.move_module",
+        "POST",
+        "/author/modules/{module}/move",
+        rule(302, ORG_ADMINS),
+        data={"direction": "up"},
+    ),
+    Case("courses.delete_module", "POST", "/author/modules/{module}/delete", rule(302, ORG_ADMINS)),
+    Case("courses.new_item", "GET", "/author/modules/{module}/items/new?kind=lesson", ORG_PAGE),
+    Case(
+        "courses.new_item",
+        "POST",
+        "/author/modules/{module}/items/new?kind=quiz",
+        rule(422, ORG_ADMINS),
+        data={},
+    ),
+    Case("courses.edit_item", "GET", "/author/items/{quiz}/edit", ORG_PAGE),
+    Case(
+        "courses.edit_item", "POST", "/author/items/{lesson}/edit", rule(422, ORG_ADMINS), data={}
+    ),
+    Case(
+        "courses.move_item",
+        "POST",
+        "/author/items/{lesson}/move",
+        rule(302, ORG_ADMINS),
+        data={"direction": "down"},
+    ),
+    Case("courses.delete_item", "POST", "/author/items/{lesson}/delete", rule(302, ORG_ADMINS)),
+    Case("courses.new_question", "GET", "/author/items/{quiz}/questions/new", ORG_PAGE),
+    Case(
+        "courses.new_question",
+        "POST",
+        "/author/items/{quiz}/questions/new",
+        rule(422, ORG_ADMINS),
+        data={},
+    ),
+    Case(
+        "courses.delete_question",
+        "POST",
+        "/author/questions/{question}/delete",
+        rule(302, ORG_ADMINS),
+    ),
+    # content server: the learner's path (the learner is enrolled in the course, no one else)
+    Case("learn.catalogue", "GET", "/courses", SIGNED_IN_PAGE),
+    Case("learn.course", "GET", "/courses/matrix-course", SIGNED_IN_PAGE),
+    Case("learn.course", "GET", "/courses/matrix-draft", rule(409, SIGNED_IN)),
+    Case("learn.enrol", "POST", "/courses/matrix-course/enrol", rule(302, SIGNED_IN)),
+    Case("learn.resume", "GET", "/courses/matrix-course/resume", rule(302, ("learner",))),
+    Case("learn.item", "GET", "/courses/matrix-course/items/{lesson}", rule(200, ("learner",))),
+    Case(
+        "learn.mark_seen",
+        "POST",
+        "/courses/matrix-course/items/{lesson}/seen",
+        rule(302, ("learner",)),
+    ),
+    Case(
+        "learn.answer",
+        "POST",
+        "/courses/matrix-course/items/{quiz}/answers",
+        rule(422, ("learner",)),
+        data={},
+    ),
+    Case(
+        "learn.reflect",
+        "POST",
+        "/courses/matrix-course/items/{reflection}/reflection",
+        rule(422, ("learner",)),
+        data={},
+    ),
+    Case("learn.team", "GET", "/team/courses", rule(200, ("manager",))),
+    Case("certificates.certificate", "GET", "/certificates/matrix-certificate-code", EVERYONE),
+    Case(
+        "certificates.certificate", "GET", "/certificates/no-such-code", dict.fromkeys(ROLES, 404)
     ),
     # JSON API
     Case("orgs_api.units", "GET", "/api/v1/units", API_ORG),

@@ -1,0 +1,1 @@
+"""Courses, their modules and items, translations, and published versions."""

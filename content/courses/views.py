@@ -1,0 +1,458 @@
+"""Authoring courses in the browser (coordinators and administrators)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from content import labels, sanitize
+from content.courses import services, snapshot
+from content.courses.models import Course, Item, ItemKind, Module, TextFormat
+from content.courses.schemas import (
+    CourseSchema,
+    ItemKindQuerySchema,
+    ItemSchema,
+    ModuleSchema,
+    MoveSchema,
+    QuestionSchema,
+    parse_choices,
+    translations,
+)
+from content.courses.snapshot import Snapshot
+from content.quizzes.models import Question
+from lms.auth.models import Role
+from lms.auth.permissions import roles_required
+from lms.config import LOCALES
+from lms.db import Base, db
+from lms.errors import Conflict, DomainError, Errors, NotFound, ValidationFailed
+from lms.i18n import LANGUAGE_NAMES
+from lms.schema import load
+from lms.web import page_number, paginate, render_form
+
+bp = Blueprint("courses", __name__, template_folder="templates", url_prefix="/author")
+
+View = Response | str | tuple[str, int]
+M = TypeVar("M", bound=Base)
+
+labels.register(bp)
+
+#: Who authors courses. Courses belong to the whole programme, not to one unit.
+AUTHORS = (Role.ADMIN, Role.COORDINATOR)
+
+
+@bp.after_request
+def _allow_embeds(response: Response) -> Response:
+    # Lesson previews show video players from the allowed hosts (content.sanitize).
+    response.headers["Content-Security-Policy"] = sanitize.content_security_policy()
+    return response
+
+
+def _get(model: type[M], ident: int) -> M:
+    found = db.session.get(model, ident)
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _form_errors(exc: DomainError) -> Errors:
+    return exc.errors or {"_": [exc.message or _("Please check your input.")]}
+
+
+def _locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "en")
+
+
+def _languages() -> list[tuple[str, str]]:
+    return [(loc, LANGUAGE_NAMES[loc]) for loc in LOCALES]
+
+
+def _formats() -> list[tuple[str, str]]:
+    return [(TextFormat.MARKDOWN.value, "Markdown"), (TextFormat.HTML.value, "HTML")]
+
+
+# Courses
+
+
+@bp.get("/courses/")
+@roles_required(*AUTHORS)
+def index() -> str:
+    page = paginate(db.session, services.courses_list(), page=page_number())
+    return render_template("courses/courses.html", page=page, locale=_locale())
+
+
+def _course_values(course: Course) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "slug": course.slug,
+        "fallback_locale": course.fallback_locale,
+        "topic": course.topic,
+        "estimated_minutes": course.estimated_minutes,
+    }
+    for t in course.translations:
+        values.update(
+            {
+                f"title_{t.locale}": t.title,
+                f"summary_{t.locale}": t.summary,
+                f"description_{t.locale}": t.description_source,
+                f"format_{t.locale}": t.description_format.value,
+            }
+        )
+    return values
+
+
+def _course_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "slug": data["slug"],
+        "fallback_locale": data["fallback_locale"],
+        "topic": data.get("topic") or "",
+        "estimated_minutes": data.get("estimated_minutes") or 0,
+        "translations": translations(data, "title", "summary", "description", "format"),
+    }
+
+
+def _course_form(course: Course | None, errors: Errors | None = None) -> tuple[str, int]:
+    return render_form(
+        "courses/course_form.html",
+        errors=errors,
+        course=course,
+        values=_course_values(course) if course else {"fallback_locale": _locale()},
+        languages=_languages(),
+        formats=_formats(),
+    )
+
+
+@bp.route("/courses/new", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def new_course() -> View:
+    if request.method == "GET":
+        return _course_form(None)
+    try:
+        data = load(CourseSchema(), request.form)
+        course = services.create_course(db.session, **_course_fields(data))
+    except (ValidationFailed, Conflict) as exc:
+        return _course_form(None, errors=_form_errors(exc))
+    db.session.commit()
+    flash(_("The course is created."), "success")
+    return redirect(url_for("courses.course", course_id=course.id))
+
+
+@bp.get("/courses/<int:course_id>")
+@roles_required(*AUTHORS)
+def course(course_id: int) -> str:
+    found = services.load_course(db.session, course_id)
+    version = services.latest_version(db.session, found.id)
+    return render_template("courses/course.html", course=found, version=version, locale=_locale())
+
+
+@bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def edit_course(course_id: int) -> View:
+    found = services.load_course(db.session, course_id)
+    if request.method == "GET":
+        return _course_form(found)
+    try:
+        data = load(CourseSchema(), request.form)
+        services.update_course(db.session, found, **_course_fields(data))
+    except (ValidationFailed, Conflict) as exc:
+        return _course_form(found, errors=_form_errors(exc))
+    db.session.commit()
+    flash(_("The course is saved."), "success")
+    return redirect(url_for("courses.course", course_id=found.id))
+
+
+@bp.post("/courses/<int:course_id>/delete")
+@roles_required(*AUTHORS)
+def delete_course(course_id: int) -> Response:
+    found = _get(Course, course_id)
+    services.delete_course(db.session, found)
+    db.session.commit()
+    flash(_("The course is deleted."), "success")
+    return redirect(url_for("courses.index"))
+
+
+@bp.post("/courses/<int:course_id>/publish")
+@roles_required(*AUTHORS)
+def publish(course_id: int) -> View:
+    found = services.load_course(db.session, course_id)
+    try:
+        version = services.publish(db.session, found, by=current_user)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        found = services.load_course(db.session, course_id)
+        return render_template(
+            "courses/course.html",
+            course=found,
+            version=services.latest_version(db.session, found.id),
+            locale=_locale(),
+            errors=_form_errors(exc),
+        ), 422
+    db.session.commit()
+    flash(_("Version %(number)d is published.", number=version.number), "success")
+    return redirect(url_for("courses.course", course_id=found.id))
+
+
+@bp.post("/courses/<int:course_id>/unpublish")
+@roles_required(*AUTHORS)
+def unpublish(course_id: int) -> Response:
+    found = _get(Course, course_id)
+    services.unpublish(db.session, found)
+    db.session.commit()
+    flash(_("The course is unpublished."), "success")
+    return redirect(url_for("courses.course", course_id=found.id))
+
+
+@bp.get("/courses/<int:course_id>/preview")
+@roles_required(*AUTHORS)
+def preview(course_id: int) -> str:
+    """The draft as a learner would see it, nothing recorded."""
+    found = services.load_course(db.session, course_id)
+    view = Snapshot(snapshot.build(found), _locale())
+    item_id = request.args.get("item", type=int)
+    item = view.item(item_id) if item_id is not None else None
+    if item_id is not None and item is None:
+        raise NotFound()
+    return render_template("courses/preview.html", course=found, view=view, item=item)
+
+
+# Modules
+
+
+def _module_values(module: Module) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for t in module.translations:
+        values[f"title_{t.locale}"] = t.title
+        values[f"summary_{t.locale}"] = t.summary
+        values[f"intro_{t.locale}"] = t.intro_source
+    return values
+
+
+def _module_form(
+    course: Course, module: Module | None, errors: Errors | None = None
+) -> tuple[str, int]:
+    return render_form(
+        "courses/module_form.html",
+        errors=errors,
+        course=course,
+        module=module,
+        values=_module_values(module) if module else {},
+        languages=_languages(),
+    )
+
+
+@bp.route("/courses/<int:course_id>/modules/new", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def new_module(course_id: int) -> View:
+    found = services.load_course(db.session, course_id)
+    if request.method == "GET":
+        return _module_form(found, None)
+    try:
+        data = load(ModuleSchema(), request.form)
+        services.add_module(
+            db.session, found, translations=translations(data, "title", "summary", "intro")
+        )
+    except ValidationFailed as exc:
+        return _module_form(found, None, errors=_form_errors(exc))
+    db.session.commit()
+    flash(_("The module is added."), "success")
+    return redirect(url_for("courses.course", course_id=found.id))
+
+
+@bp.route("/modules/<int:module_id>/edit", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def edit_module(module_id: int) -> View:
+    module = _get(Module, module_id)
+    if request.method == "GET":
+        return _module_form(module.course, module)
+    try:
+        data = load(ModuleSchema(), request.form)
+        services.update_module(
+            db.session, module, translations=translations(data, "title", "summary", "intro")
+        )
+    except ValidationFailed as exc:
+        return _module_form(module.course, module, errors=_form_errors(exc))
+    db.session.commit()
+    flash(_("The module is saved."), "success")
+    return redirect(url_for("courses.course", course_id=module.course_id))
+
+
+def _delta() -> int:
+    data = load(MoveSchema(), request.form)
+    return -1 if data["direction"] == "up" else 1
+
+
+@bp.post("/modules/<int:module_id>/move")
+@roles_required(*AUTHORS)
+def move_module(module_id: int) -> Response:
+    module = _get(Module, module_id)
+    services.move_module(db.session, module, _delta())
+    db.session.commit()
+    flash(_("The order is saved."), "success")
+    return redirect(url_for("courses.course", course_id=module.course_id, _anchor=f"m{module.id}"))
+
+
+@bp.post("/modules/<int:module_id>/delete")
+@roles_required(*AUTHORS)
+def delete_module(module_id: int) -> Response:
+    module = _get(Module, module_id)
+    course_id = module.course_id
+    services.delete_module(db.session, module)
+    db.session.commit()
+    flash(_("The module is deleted."), "success")
+    return redirect(url_for("courses.course", course_id=course_id))
+
+
+# Items
+
+
+def _item_values(item: Item) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "pass_mark": "" if item.pass_mark is None else item.pass_mark,
+        "max_attempts": "" if item.max_attempts is None else item.max_attempts,
+    }
+    for t in item.translations:
+        values[f"title_{t.locale}"] = t.title
+        values[f"body_{t.locale}"] = t.body_source
+        values[f"format_{t.locale}"] = t.body_format.value
+    return values
+
+
+def _item_form(
+    module: Module, kind: ItemKind, item: Item | None, errors: Errors | None = None
+) -> tuple[str, int]:
+    return render_form(
+        "courses/item_form.html",
+        errors=errors,
+        course=module.course,
+        module=module,
+        kind=kind,
+        item=item,
+        values=_item_values(item) if item else {"pass_mark": 80},
+        languages=_languages(),
+        formats=_formats(),
+    )
+
+
+def _item_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "translations": translations(data, "title", "body", "format"),
+        "pass_mark": data.get("pass_mark"),
+        "max_attempts": data.get("max_attempts"),
+    }
+
+
+@bp.route("/modules/<int:module_id>/items/new", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def new_item(module_id: int) -> View:
+    module = _get(Module, module_id)
+    kind = load(ItemKindQuerySchema(), request.args)["kind"]
+    if request.method == "GET":
+        return _item_form(module, kind, None)
+    try:
+        data = load(ItemSchema(), request.form)
+        item = services.add_item(db.session, module, kind=kind, **_item_fields(data))
+    except ValidationFailed as exc:
+        return _item_form(module, kind, None, errors=_form_errors(exc))
+    db.session.commit()
+    flash(_("The item is added."), "success")
+    if kind is ItemKind.QUIZ:
+        return redirect(url_for("courses.edit_item", item_id=item.id, _anchor="questions"))
+    return redirect(url_for("courses.course", course_id=module.course_id, _anchor=f"i{item.id}"))
+
+
+@bp.route("/items/<int:item_id>/edit", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def edit_item(item_id: int) -> View:
+    item = _get(Item, item_id)
+    if request.method == "GET":
+        return _item_form(item.module, item.kind, item)
+    try:
+        data = load(ItemSchema(), request.form)
+        services.update_item(db.session, item, **_item_fields(data))
+    except ValidationFailed as exc:
+        return _item_form(item.module, item.kind, item, errors=_form_errors(exc))
+    db.session.commit()
+    flash(_("The item is saved."), "success")
+    return redirect(
+        url_for("courses.course", course_id=item.module.course_id, _anchor=f"i{item.id}")
+    )
+
+
+@bp.post("/items/<int:item_id>/move")
+@roles_required(*AUTHORS)
+def move_item(item_id: int) -> Response:
+    item = _get(Item, item_id)
+    services.move_item(db.session, item, _delta())
+    db.session.commit()
+    flash(_("The order is saved."), "success")
+    return redirect(
+        url_for("courses.course", course_id=item.module.course_id, _anchor=f"i{item.id}")
+    )
+
+
+@bp.post("/items/<int:item_id>/delete")
+@roles_required(*AUTHORS)
+def delete_item(item_id: int) -> Response:
+    item = _get(Item, item_id)
+    course_id = item.module.course_id
+    services.delete_item(db.session, item)
+    db.session.commit()
+    flash(_("The item is deleted."), "success")
+    return redirect(url_for("courses.course", course_id=course_id))
+
+
+# Questions
+
+
+def _question_form(item: Item, errors: Errors | None = None) -> tuple[str, int]:
+    return render_form(
+        "courses/question_form.html",
+        errors=errors,
+        course=item.module.course,
+        item=item,
+        kinds=[(k.value, str(label)) for k, label in labels.QUESTION_KIND_LABELS.items()],
+        languages=_languages(),
+    )
+
+
+@bp.route("/items/<int:item_id>/questions/new", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def new_question(item_id: int) -> View:
+    item = _get(Item, item_id)
+    if item.kind is not ItemKind.QUIZ:
+        raise NotFound()
+    if request.method == "GET":
+        return _question_form(item)
+    fallback = item.module.course.fallback_locale
+    try:
+        data = load(QuestionSchema(), request.form)
+        choices, answers = parse_choices(data, data["kind"], fallback)
+        services.add_question(
+            db.session,
+            item,
+            kind=data["kind"],
+            prompt={loc: data.get(f"prompt_{loc}") or "" for loc in LOCALES},
+            feedback={loc: data.get(f"feedback_{loc}") or "" for loc in LOCALES},
+            choices=choices,
+            answers=answers,
+        )
+    except ValidationFailed as exc:
+        return _question_form(item, errors=_form_errors(exc))
+    db.session.commit()
+    flash(_("The question is added."), "success")
+    return redirect(url_for("courses.edit_item", item_id=item.id, _anchor="questions"))
+
+
+@bp.post("/questions/<int:question_id>/delete")
+@roles_required(*AUTHORS)
+def delete_question(question_id: int) -> Response:
+    question = _get(Question, question_id)
+    item_id = question.item_id
+    services.delete_question(db.session, question)
+    db.session.commit()
+    flash(_("The question is deleted."), "success")
+    return redirect(url_for("courses.edit_item", item_id=item_id, _anchor="questions"))

@@ -1,0 +1,1 @@
+"""Enrolments, progress through items, reflections and completion: the learner's path."""

@@ -1,0 +1,1 @@
+"""Quiz questions, choices, attempts and scoring."""
