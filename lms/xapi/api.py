@@ -91,6 +91,28 @@ def _principal(xreq: XapiRequest) -> Principal:
     return principal_from_basic(db.session, header)
 
 
+#: The version each client last spoke, per process: a request without a usable version header
+#: is answered in that client's dialect (1.0.3 and 2.0 each want their own version named).
+_SPOKEN: dict[str, str] = {}
+
+
+def _version_of(xreq: XapiRequest, principal: Principal) -> str:
+    """The version the request speaks; 400 (in the client's usual version) if none."""
+    who = (
+        principal.client.key if principal.client else f"user:{principal.user and principal.user.id}"
+    )
+    try:
+        version = check_version(xreq)
+    except Invalid:
+        g.xapi_version = _SPOKEN.get(who, "1.0.3")
+        raise
+    if _SPOKEN.get(who) != version:
+        if len(_SPOKEN) > 10_000:
+            _SPOKEN.clear()
+        _SPOKEN[who] = version
+    return version
+
+
 def _dispatch(handlers: dict[str, Handler], *, public: bool = False) -> Response:
     if request.method == "OPTIONS" and "method" not in request.args:
         # CORS preflight: browsers send no credentials or version here.
@@ -99,8 +121,14 @@ def _dispatch(handlers: dict[str, Handler], *, public: bool = False) -> Response
     g.xapi_request = xreq
     # Credentials first (401), then the version header (400).
     principal = None if public else _principal(xreq)
-    xreq.version = check_version(xreq) if not public else "1.0.3"
+    if principal is None:
+        xreq.version = "1.0.3"
+    else:
+        xreq.version = _version_of(xreq, principal)
     g.xapi_version = xreq.version
+    if xreq.alternate and xreq.ctx.is_v2:
+        # xAPI 2.0 (IEEE 9274.1.1) dropped the alternate request syntax.
+        raise Invalid("xAPI 2.0 has no alternate request syntax", field="method")
     method = "GET" if xreq.method == "HEAD" else xreq.method
     handler = handlers.get(method)
     if handler is None:
@@ -428,7 +456,9 @@ def _document_handlers(
                 merge=merge,
                 if_match=xreq.headers.get("If-Match"),
                 if_none_match=xreq.headers.get("If-None-Match"),
-                need_precondition=need_precondition,
+                # xAPI 2.0 extends the 409 for a blind overwrite to State documents.
+                need_precondition=need_precondition or xreq.ctx.is_v2,
+                need_precondition_to_create=need_precondition,
             )
             response = Response(status=204)
             response.headers["ETag"] = f'"{doc.etag}"'

@@ -76,9 +76,13 @@ def check_preconditions(
     if_none_match: str | None,
     *,
     need_one: bool,
+    need_one_to_create: bool | None = None,
 ) -> None:
-    # If-Match / If-None-Match decide; a PUT over an existing profile with neither is 409.
+    # If-Match / If-None-Match decide; a PUT over an existing profile with neither is 409, and
+    # creating one with neither is 400 (xAPI 2.0 applies the 409 to State documents too).
     # https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Communication.md#32-concurrency
+    if need_one_to_create is None:
+        need_one_to_create = need_one
     if if_match is not None:
         tags = _tags(if_match)
         if doc is None or ("*" not in tags and doc.etag not in tags):
@@ -87,7 +91,7 @@ def check_preconditions(
         tags = _tags(if_none_match)
         if doc is not None and ("*" in tags or doc.etag in tags):
             raise PreconditionFailed("If-None-Match: the document already exists")
-    if need_one and doc is None and if_match is None and if_none_match is None:
+    if need_one_to_create and doc is None and if_match is None and if_none_match is None:
         raise Invalid(
             "send If-None-Match: * to create this document (or If-Match to replace it)",
             field="If-None-Match",
@@ -123,6 +127,7 @@ def save_document(
     if_match: str | None = None,
     if_none_match: str | None = None,
     need_precondition: bool = False,
+    need_precondition_to_create: bool | None = None,
 ) -> Document:
     """PUT (replace) or POST (merge JSON objects) a document; flushes.
 
@@ -130,7 +135,18 @@ def save_document(
     """
     assert key.doc_id is not None
     doc = get_document(session, key)
-    check_preconditions(doc, if_match, if_none_match, need_one=need_precondition and not merge)
+    check_preconditions(
+        doc,
+        if_match,
+        if_none_match,
+        need_one=need_precondition and not merge,
+        need_one_to_create=(
+            need_precondition
+            if need_precondition_to_create is None
+            else need_precondition_to_create
+        )
+        and not merge,
+    )
     if merge and doc is not None:
         # POST merges the top-level properties of two JSON objects, else 400.
         if not (is_json_type(doc.content_type) and is_json_type(content_type)):

@@ -11,6 +11,7 @@ import contextlib
 import copy
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -90,6 +91,11 @@ def _comparable(statement: dict[str, Any], *, ignore: tuple[str, ...] = ()) -> A
     if "id" in data and isinstance(data["id"], str):
         data["id"] = data["id"].lower()
     for holder in (data, data.get("object") or {}):
+        result = holder.get("result") if isinstance(holder, dict) else None
+        if isinstance(result, dict) and isinstance(result.get("duration"), str):
+            # Durations compare to 0.01 s: seconds beyond two decimals are cut off.
+            # https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Data.md#durations
+            result["duration"] = re.sub(r"(\.\d{2})\d+S$", r"\1S", result["duration"])
         if isinstance(holder, dict) and isinstance(holder.get("timestamp"), str):
             with contextlib.suppress(Invalid):
                 holder["timestamp"] = parse_timestamp(holder["timestamp"], "t").isoformat()

@@ -88,3 +88,14 @@ def test_agent_profile_needs_valid_agent(client: FlaskClient, headers: dict[str,
     assert client.get(base + urlencode({"agent": AGENT}), headers=headers).get_json() == ["p"]
     assert client.delete(good, headers=headers).status_code == 204
     assert client.get(good, headers=headers).status_code == 404
+
+
+def test_state_blind_overwrite_is_409_in_xapi_2(
+    client: FlaskClient, headers: dict[str, str]
+) -> None:
+    v2 = {**headers, "X-Experience-API-Version": "2.0.0"}
+    url = _state_url(stateId="v2")
+    assert client.put(url, json={"a": 1}, headers=v2).status_code == 204  # creating is fine
+    assert client.put(url, json={"a": 2}, headers=v2).status_code == 409
+    assert client.put(url, json={"a": 2}, headers=headers).status_code == 204  # 1.0.3 allows it
+    assert client.get(url, headers=headers).get_json() == {"a": 2}

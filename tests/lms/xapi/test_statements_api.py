@@ -322,3 +322,39 @@ def test_xapi_errors_are_json_400_not_422(client: FlaskClient, headers: dict[str
     assert resp.status_code == 400
     assert resp.get_json()["message"]
     assert VERSION["X-Experience-API-Version"] == resp.headers["X-Experience-API-Version"]
+
+
+def test_statements_alternate_syntax_is_refused_in_xapi_2(
+    client: FlaskClient, headers: dict[str, str]
+) -> None:
+    form = {
+        "statementId": new_id(),
+        "content": json.dumps(make_statement()),
+        **headers,
+        "X-Experience-API-Version": "2.0.0",
+    }
+    assert client.post("/xapi/statements?method=PUT", data=form).status_code == 400
+
+
+def test_statements_resend_with_longer_duration_precision_is_the_same(
+    client: FlaskClient, headers: dict[str, str]
+) -> None:
+    sid = new_id()
+    url = f"/xapi/statements?statementId={sid}"
+    first = make_statement(result={"duration": "PT1.12S"})
+    assert client.put(url, json=first, headers=headers).status_code == 204
+    again = make_statement(result={"duration": "PT1.1299S"})
+    assert client.put(url, json=again, headers=headers).status_code == 204
+    other = make_statement(result={"duration": "PT1.13S"})
+    assert client.put(url, json=other, headers=headers).status_code == 409
+
+
+def test_statements_missing_version_is_answered_in_the_clients_version(
+    client: FlaskClient, headers: dict[str, str]
+) -> None:
+    v2 = {**headers, "X-Experience-API-Version": "2.0.0"}
+    assert client.get("/xapi/statements", headers=v2).status_code == 200
+    bare = {"Authorization": headers["Authorization"]}
+    resp = client.get("/xapi/statements", headers=bare)
+    assert resp.status_code == 400
+    assert resp.headers["X-Experience-API-Version"] == "2.0.0"
