@@ -1,0 +1,78 @@
+"""content.demo: course files load into published courses; the pilot courses load too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from content.courses.models import Course, ItemKind
+from content.courses.services import latest_version
+from content.courses.snapshot import Snapshot
+from content.demo import DEMO_ROOT, DemoContentError, load_demo_courses, split_front_matter
+from tests.content.conftest import count
+
+FIXTURES = Path(__file__).parent / "fixtures" / "demo"
+
+
+def test_demo_loads_a_tree_into_a_published_course(session, request_context):
+    (course,) = load_demo_courses(session, FIXTURES)
+    assert course.slug == "tiny-course"
+    assert course.is_published
+    assert (course.fallback_locale, course.topic, course.estimated_minutes) == ("en", "testing", 15)
+    assert sorted(course.locales) == ["en", "sv"]
+    en = course.translation("en")
+    assert en.description_html == "<p>A description with <strong>bold</strong> text.</p>"
+
+    view = Snapshot(latest_version(session, course.id).snapshot, "sv")
+    assert view.title == "Liten kurs"
+    (module,) = view.modules
+    assert module.title == "Kom igång"
+    assert module.intro_html == "<p>Läs det här först.</p>"
+    assert [i.kind for i in module.items] == [ItemKind.LESSON, ItemKind.QUIZ, ItemKind.REFLECTION]
+    lesson, quiz, reflection = module.items
+    assert lesson.title == "Hej"
+    assert reflection.title == "Think"  # no Swedish file: the fallback
+    assert (quiz.title, quiz.pass_mark, quiz.max_attempts) == ("Kontroll", 50, 2)
+    single, short = quiz.questions
+    assert single.prompt == "Vilken?"
+    # Which choice is right comes from the fallback language's file.
+    assert [(c.text, c.correct) for c in single.choices] == [("Den här", True), ("Den där", False)]
+    assert short.answers == ["ord"]
+    assert short.feedback == "A word."  # missing in Swedish: English
+
+    english = Snapshot(latest_version(session, course.id).snapshot, "en")
+    assert english.items[0].body_html == (
+        '<h2>A heading</h2>\n<p>A <a href="https://bibliotek.example/" '
+        'rel="noopener noreferrer">link</a> and <img src="https://bibliotek.example/a.png" '
+        'alt="">.</p>'
+    )
+
+
+def test_demo_loading_twice_adds_nothing(session, request_context):
+    assert len(load_demo_courses(session, FIXTURES)) == 1
+    assert load_demo_courses(session, FIXTURES) == []
+    assert count(session, Course) == 1
+
+
+def test_demo_bad_front_matter_names_the_file(tmp_path):
+    path = tmp_path / "x.en.md"
+    with pytest.raises(DemoContentError, match=r"x\.en\.md"):
+        split_front_matter("+++\ntitle = \n+++\nbody", path)
+    with pytest.raises(DemoContentError, match="not closed"):
+        split_front_matter("+++\ntitle = 'a'\nbody", path)
+    with pytest.raises(DemoContentError, match="no \\+\\+\\+"):
+        split_front_matter("title = 'a'", path)
+
+
+def test_demo_pilot_courses_load_in_every_language(session, request_context):
+    courses = {c.slug: c for c in load_demo_courses(session, DEMO_ROOT)}
+    assert {"digital-mediation", "digital-leadership"} <= set(courses)
+    for course in courses.values():
+        assert course.is_published
+        assert "en" in course.locales
+        for module in course.modules:
+            kinds = [item.kind for item in module.items]
+            assert kinds.count(ItemKind.QUIZ) >= 1, module.translation("en").title
+            assert kinds.count(ItemKind.LESSON) >= 2, module.translation("en").title
+    assert sorted(courses["digital-mediation"].locales) == ["da", "en", "nb", "sv"]
