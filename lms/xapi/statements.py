@@ -205,6 +205,23 @@ def _links(statement: dict[str, Any], agents: set[str], activities: set[str], *,
         agents |= _agents_of(statement.get("authority"))
 
 
+def _copy_for_storage(statement: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the containers :func:`prepare` changes; the rest is shared, not deep-copied
+    (a deep copy of every statement cost more than storing it)."""
+    data = dict(statement)
+    for holder, key in ((data, "context"), (data, "object")):
+        if isinstance(holder.get(key), dict):
+            holder[key] = dict(holder[key])
+    obj = data["object"]
+    for holder in (data, obj):
+        context = holder.get("context")
+        if isinstance(context, dict):
+            holder["context"] = context = dict(context)
+            if isinstance(context.get("contextActivities"), dict):
+                context["contextActivities"] = dict(context["contextActivities"])
+    return data
+
+
 def prepare(
     statement: dict[str, Any], principal: Principal, ctx: Ctx, stored: datetime
 ) -> StoredStatement:
@@ -212,7 +229,7 @@ def prepare(
 
     https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Data.md#23-statement-lifecycle
     """
-    data = copy.deepcopy(statement)
+    data = _copy_for_storage(statement)
     data.setdefault("id", str(uuid.uuid4()))
     normalize_context_activities(data)
     data["stored"] = format_timestamp(stored)

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Select, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, insert, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
+from lms.db import Base
 from lms.xapi.models import Activity, Attachment, Statement, StatementLink
 
 
@@ -123,28 +124,45 @@ class SqlStatementStore:
         return set(rows)
 
     def add(self, statements: list[StoredStatement]) -> None:
-        rows = []
-        for item in statements:
-            row = Statement(
-                id=item.id,
-                data=json.dumps(item.data, separators=(",", ":"), ensure_ascii=False),
-                stored=item.stored,
-                actor_ifi=item.actor_ifi,
-                verb_id=item.verb_id,
-                activity_id=item.activity_id,
-                ref_id=item.ref_id,
-                registration=item.registration,
-                is_voiding=item.is_voiding,
-                client_id=item.client_id,
-                user_id=item.user_id,
+        if not statements:
+            return
+        # Core bulk inserts (one executemany each): ORM objects would cost more than the
+        # database work itself.
+        self.session.execute(
+            insert(Base.metadata.tables[Statement.__tablename__]),
+            [
+                {
+                    "id": item.id,
+                    "data": json.dumps(item.data, separators=(",", ":"), ensure_ascii=False),
+                    "stored": item.stored,
+                    "actor_ifi": item.actor_ifi,
+                    "verb_id": item.verb_id,
+                    "activity_id": item.activity_id,
+                    "ref_id": item.ref_id,
+                    "registration": item.registration,
+                    "is_voided": False,
+                    "is_voiding": item.is_voiding,
+                    "client_id": item.client_id,
+                    "user_id": item.user_id,
+                }
+                for item in statements
+            ],
+        )
+        # RETURNING in bulk is not ordered on SQLite (SQLAlchemy would fall back to one INSERT per
+        # row); one indexed read gives the numbers instead.
+        rows = self.session.execute(
+            select(Statement.id, Statement.seq).where(
+                Statement.id.in_([item.id for item in statements])
             )
-            rows.append((row, item))
-            self.session.add(row)
-        self.session.flush()
-        links: list[StatementLink] = []
-        for row, item in rows:
-            links.extend(StatementLink(seq=row.seq, kind=k, value=v) for k, v in item.links)
-        self.session.add_all(links)
+        )
+        seq_of = {row.id: row.seq for row in rows}
+        links = [
+            {"seq": seq_of[item.id], "kind": kind, "value": value}
+            for item in statements
+            for kind, value in item.links
+        ]
+        if links:
+            self.session.execute(insert(Base.metadata.tables[StatementLink.__tablename__]), links)
         # Voiding: mark targets voided; a statement arriving after its voiding one is voided too.
         # https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Data.md#231-voided
         targets = [item.ref_id for item in statements if item.is_voiding and item.ref_id]
@@ -178,25 +196,37 @@ class SqlStatementStore:
         return data
 
     def _filtered(self, q: StatementQuery) -> Select[int, str]:
-        stmt = select(Statement.seq, Statement.data).where(Statement.is_voided.is_(False))
         # Filters also find statements that refer to a matching one (through the links).
         # https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Communication.md#filter-conditions-for-statementrefs
+        # Most selective first, as a rule of thumb: a registration names few statements, a verb
+        # many.
         wanted: list[tuple[str, str]] = []
+        if q.registration:
+            wanted.append(("registration", q.registration.lower()))
+        if q.activity:
+            wanted.append(("activity" if q.related_activities else "activity-direct", q.activity))
         if q.agent:
             wanted.append(("agent" if q.related_agents else "agent-direct", q.agent))
         if q.verb:
             wanted.append(("verb", q.verb))
-        if q.activity:
-            wanted.append(("activity" if q.related_activities else "activity-direct", q.activity))
-        if q.registration:
-            wanted.append(("registration", q.registration.lower()))
-        for kind, value in wanted:
+        # The first filter drives the query: a backward (or forward) read of the link index
+        # (kind, value, seq) that stops after one page, however many statements match. The
+        # others are point lookups in the same index.
+        order: Any = Statement.seq
+        stmt = select(Statement.seq, Statement.data).where(Statement.is_voided.is_(False))
+        if wanted:
+            kind, value = wanted[0]
+            driver = aliased(StatementLink)
+            stmt = stmt.join(driver, driver.seq == Statement.seq).where(
+                driver.kind == kind, driver.value == value
+            )
+            order = driver.seq
+        for kind, value in wanted[1:]:
+            other = aliased(StatementLink)
             stmt = stmt.where(
-                Statement.seq.in_(
-                    select(StatementLink.seq).where(
-                        StatementLink.kind == kind, StatementLink.value == value
-                    )
-                )
+                select(other.id)
+                .where(other.kind == kind, other.value == value, other.seq == Statement.seq)
+                .exists()
             )
         if q.since:
             stmt = stmt.where(Statement.stored > q.since)
@@ -212,8 +242,8 @@ class SqlStatementStore:
         if mine:
             stmt = stmt.where(or_(*mine))
         if q.after is not None:
-            stmt = stmt.where(Statement.seq > q.after if q.ascending else Statement.seq < q.after)
-        return stmt.order_by(Statement.seq.asc() if q.ascending else Statement.seq.desc())
+            stmt = stmt.where(order > q.after if q.ascending else order < q.after)
+        return stmt.order_by(order.asc() if q.ascending else order.desc())
 
     def query(self, query: StatementQuery) -> tuple[list[dict[str, Any]], int | None]:
         """One page of statements, and the cursor of the next page (None at the end)."""
