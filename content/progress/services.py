@@ -83,11 +83,15 @@ def open_item_of(enrolment: Enrolment, course: Snapshot, item_id: int) -> ItemVi
 
 
 def open_item(session: Session, enrolment: Enrolment, item_id: int, *, locale: str) -> ItemView:
-    """Open an item: it becomes the place to resume, and the launch is recorded."""
+    """Open an item: it becomes the place to resume, and the launch is recorded.
+
+    Reopening the item one is already on (a reload) records nothing, so reading stays a read.
+    """
     course = Snapshot(enrolment.version.snapshot, locale)
     item = open_item_of(enrolment, course, item_id)
-    if enrolment.last_item_id != item.id:
-        enrolment.last_item_id = item.id
+    if enrolment.last_item_id == item.id:
+        return item
+    enrolment.last_item_id = item.id
     events.record(
         session,
         actor=enrolment.user,

@@ -112,3 +112,14 @@ def test_no_event_carries_an_email_address(create_course, create_user, enrol, se
     }
     assert "lisa@bibliotek.example" not in repr(events)
     assert "@" not in repr(events)
+
+
+def test_open_item_records_a_launch_once_per_move(create_course, create_user, enrol, session):
+    course = create_course()
+    enrolment = enrol(course, create_user("learner"))
+    items = items_of(course)
+    for item_id in (items[ItemKind.LESSON].id, items[ItemKind.LESSON].id, items[ItemKind.QUIZ].id):
+        progress.open_item(session, enrolment, item_id, locale="en")
+    launched = [e["object"]["id"] for e in events_of(session, "launched")]
+    assert launched == [str(items[ItemKind.LESSON].id), str(items[ItemKind.QUIZ].id)]
+    assert enrolment.last_item_id == items[ItemKind.QUIZ].id
