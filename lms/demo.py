@@ -251,4 +251,8 @@ def load_demo(session: Session) -> bool:
     from content.demo import load_demo_courses
 
     load_demo_courses(session)
+
+    from content.webinars.demo import load_demo_webinars
+
+    load_demo_webinars(session)
     return True

@@ -4,6 +4,7 @@ from content.certificates import models as certificate_models
 from content.courses import models as course_models
 from content.progress import models as progress_models
 from content.quizzes import models as quiz_models
+from content.webinars import models as webinar_models
 from lms.auth import models as auth_models
 from lms.orgs import models as orgs_models
 from lms.outbox import models as outbox_models
@@ -17,5 +18,6 @@ __all__ = [
     "outbox_models",
     "progress_models",
     "quiz_models",
+    "webinar_models",
     "xapi_models",
 ]

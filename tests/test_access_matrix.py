@@ -20,6 +20,7 @@ from lms.auth.models import Role, RoleAssignment, User
 from lms.orgs import services as orgs
 from lms.orgs.models import Country, GroupKind, GroupMember, JobTitle, Programme, ProgrammeGroup
 from tests.content.matrix_world import add_content
+from tests.content.webinars.matrix_world import add_webinars
 
 ROLES = ("anonymous", "learner", "manager", "coordinator", "evaluator", "admin", "admin_a")
 SIGNED_IN = ROLES[1:]
@@ -80,6 +81,7 @@ def world(session: Session, password_hash: str) -> World:
     )
     session.add(group)
     add_content(session, w.users, w.ids)
+    add_webinars(session, w.users, w.ids)
     session.commit()
     w.ids.update(
         region_a=region_a.id,
@@ -396,6 +398,107 @@ CASES = [
     Case("certificates.certificate", "GET", "/certificates/matrix-certificate-code", EVERYONE),
     Case(
         "certificates.certificate", "GET", "/certificates/no-such-code", dict.fromkeys(ROLES, 404)
+    ),
+    # webinars and course days: the learner's calendar (sessions of region A are open to all;
+    # region B's are for its own staff), the feed, planning and registrations
+    Case("webinars.upcoming", "GET", "/events", SIGNED_IN_PAGE),
+    Case("webinars.month", "GET", "/events/month?month=2027-02", SIGNED_IN_PAGE),
+    Case("webinars.session_page", "GET", "/events/{wb_ahead}", SIGNED_IN_PAGE),
+    Case(
+        "webinars.session_page",
+        "GET",
+        "/events/{wb_only_b}",
+        rule(200, ("admin",), denied=404),
+    ),
+    Case("webinars.session_ics", "GET", "/events/{wb_ahead}/calendar.ics", SIGNED_IN_PAGE),
+    Case(
+        "webinars.register",
+        "POST",
+        "/events/{wb_ahead}/register",
+        rule(302, SIGNED_IN, overrides={"learner": 409}),
+    ),
+    Case("webinars.register", "POST", "/events/{wb_over}/register", rule(409, SIGNED_IN)),
+    Case(
+        "webinars.register",
+        "POST",
+        "/events/{wb_only_b}/register",
+        rule(403, ("admin",), denied=404),
+    ),
+    Case(
+        "webinars.unregister",
+        "POST",
+        "/events/{wb_ahead}/unregister",
+        rule(302, ("learner",), denied=409),
+    ),
+    Case(
+        "webinars.register_staff",
+        "POST",
+        "/events/{wb_ahead}/staff",
+        rule(422, ("manager",)),  # nobody chosen: past the access check, refused
+        data={},
+    ),
+    Case("webinars.feed_settings", "GET", "/events/calendar", SIGNED_IN_PAGE),
+    Case("webinars.renew_feed", "POST", "/events/calendar/renew", SIGNED_IN_PAGE),
+    Case("webinars.revoke_feed", "POST", "/events/calendar/revoke", rule(302, SIGNED_IN)),
+    Case("webinars.feed", "GET", "/events/feed/{wb_feed}/librarena.ics", EVERYONE),
+    Case(
+        "webinars.feed", "GET", "/events/feed/not-a-token/librarena.ics", dict.fromkeys(ROLES, 404)
+    ),
+    Case("webinars.manage", "GET", "/events/manage/", ORG_PAGE),
+    Case("webinars.new_series", "GET", "/events/manage/new", ORG_PAGE),
+    Case("webinars.new_series", "POST", "/events/manage/new", rule(422, ORG_ADMINS), data={}),
+    Case("webinars.series", "GET", "/events/manage/{wb_series_a}", ORG_PAGE),
+    Case("webinars.series", "GET", "/events/manage/{wb_series_b}", ORG_PAGE_B),
+    Case("webinars.edit_series", "GET", "/events/manage/{wb_series_a}/edit", ORG_PAGE),
+    Case(
+        "webinars.edit_series",
+        "POST",
+        "/events/manage/{wb_series_b}/edit",
+        rule(422, ("admin",)),
+        data={},
+    ),
+    Case("webinars.new_session", "GET", "/events/manage/{wb_series_a}/sessions/new", ORG_PAGE),
+    Case(
+        "webinars.new_session",
+        "POST",
+        "/events/manage/{wb_series_a}/sessions/new",
+        rule(422, ORG_ADMINS),
+        data={},
+    ),
+    Case("webinars.edit_session", "GET", "/events/manage/sessions/{wb_ahead}/edit", ORG_PAGE),
+    Case(
+        "webinars.edit_session",
+        "POST",
+        "/events/manage/sessions/{wb_ahead}/edit",
+        rule(422, ORG_ADMINS),
+        data={},
+    ),
+    Case(
+        "webinars.cancel_session",
+        "POST",
+        "/events/manage/sessions/{wb_ahead}/cancel",
+        rule(302, ORG_ADMINS),
+    ),
+    Case(
+        "webinars.cancel_session",
+        "POST",
+        "/events/manage/sessions/{wb_only_b}/cancel",
+        rule(302, ("admin",)),
+    ),
+    Case("webinars.registrations", "GET", "/events/manage/sessions/{wb_ahead}", ORG_PAGE),
+    Case("webinars.registrations", "GET", "/events/manage/sessions/{wb_only_b}", ORG_PAGE_B),
+    Case(
+        "webinars.attendance",
+        "POST",
+        "/events/manage/sessions/{wb_over}/attendance",
+        rule(302, ORG_ADMINS),
+        data={"attended": "1"},
+    ),
+    Case(
+        "webinars.attendance_csv",
+        "GET",
+        "/events/manage/sessions/{wb_ahead}/attendance.csv",
+        ORG_PAGE,
     ),
     # JSON API
     Case("orgs_api.units", "GET", "/api/v1/units", API_ORG),

@@ -25,6 +25,7 @@ NAV = (
     NavItem("orgs.team", _l("My team"), (Role.MANAGER,)),
     NavItem("orgs.units", _l("Organisations"), (Role.ADMIN, Role.COORDINATOR)),
     NavItem("learn.catalogue", _l("Courses")),
+    NavItem("webinars.upcoming", _l("Events")),
     NavItem("learn.team", _l("Team's courses"), (Role.MANAGER,)),
     NavItem("courses.index", _l("Authoring"), (Role.ADMIN, Role.COORDINATOR)),
     NavItem("orgs.programmes", _l("Programmes")),

@@ -33,6 +33,12 @@ ORG_AND_USER_PAGES = (
     AppPage("/admin/users/", "admin"),
     AppPage("/admin/users/new", "admin"),
     AppPage("/admin/users/{user_id}", "admin"),
+    # webinars and course days (pages about one session: tests/browser/test_webinars.py)
+    AppPage("/events", "learner"),
+    AppPage("/events/month", "learner"),
+    AppPage("/events/calendar", "learner"),
+    AppPage("/events/manage/", "coordinator"),
+    AppPage("/events/manage/new", "coordinator"),
 )
 
 #: Pages that must be routed: a missing one fails its test instead of going untested.

@@ -1,0 +1,1 @@
+"""Webinars and on-site course days: series, sessions, registrations, attendance, calendars."""

@@ -1,0 +1,116 @@
+"""What the webinar forms accept."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import fields
+
+from content.webinars.models import SessionKind
+from lms.config import LOCALES
+from lms.i18n import TIMEZONE_CHOICES
+from lms.schema import _COMMON, Choice, Date, FormSchema, Integer, Text
+
+
+class Clock(fields.Field):
+    """A time of day as HH:MM (what ``<input type=time>`` sends)."""
+
+    default_error_messages = {**_COMMON, "invalid": _l("Enter a time as HH:MM.")}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if value in ("", None):
+            if self.required:
+                raise self.make_error("required")
+            return None
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        try:
+            parsed = time.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise self.make_error("invalid") from exc
+        return parsed.replace(second=0, microsecond=0)
+
+
+class OneOf(Text):
+    """A text that must be one of a fixed list."""
+
+    default_error_messages = {
+        **Text.default_error_messages,
+        "choice": _l("Choose one of the options."),
+    }
+
+    def __init__(self, options: tuple[str, ...], **kwargs: Any) -> None:
+        self.options = options
+        super().__init__(max_length=64, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if text and text not in self.options:
+            raise self.make_error("choice")
+        return text
+
+
+class Link(Text):
+    """An http(s) address with a host, such as a Teams or Zoom meeting link."""
+
+    default_error_messages = {
+        **Text.default_error_messages,
+        "url": _l("Enter a web address starting with https://."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=500, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not text:
+            return None
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.hostname or " " in text:
+            raise self.make_error("url")
+        return text
+
+
+class SeriesSchema(FormSchema):
+    title = Text(required=True, max_length=200)
+    description = Text(max_length=20_000)
+    owner_unit = Integer()
+    audience = fields.List(Integer(), load_default=list)
+
+
+class Fold(OneOf):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(("0", "1"), **kwargs)
+
+
+class SessionSchema(FormSchema):
+    title = Text(required=True, max_length=200)
+    date = Date(required=True)
+    starts = Clock(required=True)
+    ends = Clock(required=True)
+    starts_fold = Fold()
+    ends_fold = Fold()
+    timezone = OneOf(TIMEZONE_CHOICES, required=True)
+    language = OneOf(LOCALES, required=True)
+    capacity = Integer(required=True)
+    kind = Choice(SessionKind, required=True)
+    meeting_url = Link()
+    address = Text(max_length=300)
+    room = Text(max_length=100)
+    description = Text(max_length=20_000)
+    presenters = fields.List(Integer(), load_default=list)
+
+
+class AttendanceSchema(FormSchema):
+    attended = fields.List(Integer(), load_default=list)
+
+
+class StaffRegistrationSchema(FormSchema):
+    users = fields.List(Integer(), load_default=list)
+
+
+class MonthQuerySchema(FormSchema):
+    month = Text(max_length=7)

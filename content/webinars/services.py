@@ -1,0 +1,666 @@
+"""Scheduling, registration, waiting lists, attendance and calendar feeds.
+
+Services take the session, flush and never commit; the views commit once. People are told
+about every change that concerns them by e-mail, in their own language, through the outbox.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_datetime
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session
+
+from content import sanitize
+from content.webinars import ical
+from content.webinars.models import (
+    HOLDS_PLACE,
+    AttendanceRecord,
+    AttendanceSource,
+    CalendarFeed,
+    EventSeries,
+    EventSession,
+    Presenter,
+    Registration,
+    RegistrationStatus,
+    SessionKind,
+)
+from lms.auth.models import User
+from lms.auth.permissions import Scope
+from lms.config import COUNTRY_LOCALE, LOCALES
+from lms.db import utcnow
+from lms.errors import Conflict, Forbidden, ValidationFailed
+from lms.i18n import timezone_for, user_country
+from lms.mail import queue_mail
+from lms.orgs.models import Membership, OrgUnit
+
+# Time zones
+
+
+def local_to_utc(
+    day: date, clock: time, zone_name: str, *, fold: int | None, field: str
+) -> datetime:
+    """The UTC instant of a wall-clock time in ``zone_name``, or a clear refusal.
+
+    A time in the spring-forward gap does not exist: converting it to UTC and back gives a
+    different wall-clock time. A time in the autumn overlap happens twice (the two folds have
+    different offsets): the organiser has to say which, or we would guess.
+    """
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationFailed(errors={"timezone": [_("Choose a time zone.")]}) from exc
+    naive = datetime.combine(day, clock)
+    first = naive.replace(tzinfo=zone, fold=0)
+    second = naive.replace(tzinfo=zone, fold=1)
+    back = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+    if back != naive:
+        raise ValidationFailed(
+            errors={
+                field: [
+                    _(
+                        "%(time)s does not exist on %(date)s in %(zone)s: the clocks are put "
+                        "forward that night. Choose another time.",
+                        time=clock.strftime("%H:%M"),
+                        date=day.isoformat(),
+                        zone=zone_name,
+                    )
+                ]
+            }
+        )
+    if first.utcoffset() != second.utcoffset():
+        if fold is None:
+            raise ValidationFailed(
+                errors={
+                    f"{field}_fold": [
+                        _(
+                            "%(time)s happens twice on %(date)s in %(zone)s, because the clocks "
+                            "are put back that night. Say whether you mean the first time "
+                            "(summer time, UTC%(first)s) or the second (standard time, "
+                            "UTC%(second)s).",
+                            time=clock.strftime("%H:%M"),
+                            date=day.isoformat(),
+                            zone=zone_name,
+                            first=_offset(first),
+                            second=_offset(second),
+                        )
+                    ]
+                }
+            )
+        return (second if fold else first).astimezone(UTC)
+    return first.astimezone(UTC)
+
+
+def _offset(value: datetime) -> str:
+    offset = value.utcoffset() or timedelta()
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+# Who is who
+
+
+def locale_of(user: User) -> str:
+    """The language to write to someone in: their choice, else their country's, else ours."""
+    if user.locale in LOCALES:
+        return str(user.locale)
+    country = user_country(user)
+    if country in COUNTRY_LOCALE:
+        return COUNTRY_LOCALE[country]
+    return str(current_app.config["DEFAULT_LOCALE"])
+
+
+def units_of(user: User) -> list[OrgUnit]:
+    """The libraries someone works at and the units they hold roles in."""
+    units = [m.library for m in user.memberships]
+    units += [a.unit for a in user.roles if a.unit is not None]
+    return units
+
+
+def in_audience(series: EventSeries, user: User) -> bool:
+    """Open series admit everyone; otherwise people of an audience unit or below it."""
+    if not series.audience:
+        return True
+    return any(
+        unit.path.startswith(target.path) for unit in units_of(user) for target in series.audience
+    )
+
+
+def may_manage(reach: Scope, series: EventSeries) -> bool:
+    """Administrators everywhere manage every series; others those of units in their scope."""
+    if reach.everywhere:
+        return True
+    return series.owner_unit is not None and reach.contains(series.owner_unit)
+
+
+# Series
+
+
+def _clean(text: str | None) -> str:
+    return sanitize.markdown_to_html(text or "")
+
+
+def create_series(
+    session: Session,
+    *,
+    title: str,
+    description: str | None,
+    owner_unit: OrgUnit | None,
+    organiser: User | None,
+    audience: Sequence[OrgUnit] = (),
+) -> EventSeries:
+    """A new series (or single event) owned by ``owner_unit``."""
+    series = EventSeries(
+        title=title,
+        description_html=_clean(description),
+        owner_unit=owner_unit,
+        organiser=organiser,
+        audience=list(audience),
+    )
+    session.add(series)
+    session.flush()
+    return series
+
+
+def update_series(
+    session: Session,
+    series: EventSeries,
+    *,
+    title: str,
+    description: str | None,
+    audience: Sequence[OrgUnit],
+) -> None:
+    series.title = title
+    series.description_html = _clean(description)
+    series.audience = list(audience)
+    session.flush()
+
+
+# Sessions
+
+
+@dataclass
+class SessionInput:
+    """What a session form gives, already in UTC."""
+
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    language: str
+    capacity: int
+    kind: SessionKind
+    meeting_url: str | None = None
+    address: str | None = None
+    room: str | None = None
+    description: str | None = None
+    presenters: Sequence[User] = ()
+
+
+def _check(data: SessionInput, *, now: datetime) -> None:
+    errors: dict[str, list[str]] = {}
+    if data.ends_at <= data.starts_at:
+        errors["ends"] = [_("The session has to end after it starts.")]
+    if data.starts_at <= now:
+        errors["starts"] = [_("This time has already passed. Choose a time in the future.")]
+    if data.capacity < 1:
+        errors["capacity"] = [_("There has to be room for at least one person.")]
+    if data.kind is SessionKind.ONLINE_LINK and not data.meeting_url:
+        errors["meeting_url"] = [_("Give the link to the meeting.")]
+    if data.kind is SessionKind.ON_SITE and not data.address:
+        errors["address"] = [_("Give the address where the session takes place.")]
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+
+def _apply(ev: EventSession, data: SessionInput) -> None:
+    ev.title = data.title
+    ev.starts_at = data.starts_at
+    ev.ends_at = data.ends_at
+    ev.timezone = data.timezone
+    ev.language = data.language
+    ev.capacity = data.capacity
+    ev.kind = data.kind
+    ev.meeting_url = data.meeting_url if data.kind is SessionKind.ONLINE_LINK else None
+    ev.address = data.address if data.kind is SessionKind.ON_SITE else None
+    ev.room = data.room if data.kind is SessionKind.ON_SITE else None
+    ev.description_html = _clean(data.description)
+    wanted = {u.id for u in data.presenters}
+    ev.presenters = [p for p in ev.presenters if p.user_id in wanted]
+    have = {p.user_id for p in ev.presenters}
+    ev.presenters += [Presenter(user=u) for u in data.presenters if u.id not in have]
+
+
+def add_session(
+    session: Session, series: EventSeries, data: SessionInput, *, now: datetime | None = None
+) -> EventSession:
+    """A new session of ``series``; refused if it is in the past or ends before it starts."""
+    _check(data, now=now or utcnow())
+    ev = EventSession(series=series, sequence=0, is_cancelled=False)
+    _apply(ev, data)
+    session.add(ev)
+    session.flush()
+    return ev
+
+
+def places_taken(session: Session, ev: EventSession) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Registration)
+            .where(Registration.session_id == ev.id, Registration.status.in_(HOLDS_PLACE))
+        )
+        or 0
+    )
+
+
+def lock(session: Session, session_id: int) -> None:
+    """Hold the session row until commit, so places are counted and taken by one at a time.
+
+    PostgreSQL: SELECT … FOR UPDATE. SQLite has no row locks; a write takes the database's
+    one write lock instead, which serialises the transactions the same way (a view that races
+    calls this first in a fresh transaction, so its snapshot is not older than the lock).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            select(EventSession.id).where(EventSession.id == session_id).with_for_update()
+        )
+    else:
+        session.execute(
+            update(EventSession)
+            .where(EventSession.id == session_id)
+            .values(sequence=EventSession.sequence, updated_at=EventSession.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def update_session(
+    session: Session, ev: EventSession, data: SessionInput, *, now: datetime | None = None
+) -> None:
+    """Change a session and tell everyone registered or waiting (SEQUENCE goes up)."""
+    if ev.is_cancelled:
+        raise Conflict(_("This session is cancelled and cannot be changed."))
+    _check(data, now=now or utcnow())
+    lock(session, ev.id)
+    taken = places_taken(session, ev)
+    if data.capacity < taken:
+        raise ValidationFailed(
+            errors={
+                "capacity": [
+                    ngettext(
+                        "%(num)d person is already registered; the capacity cannot be lower.",
+                        "%(num)d people are already registered; the capacity cannot be lower.",
+                        taken,
+                    )
+                ]
+            }
+        )
+    _apply(ev, data)
+    ev.sequence += 1
+    session.flush()
+    for reg in ev.registrations:
+        if reg.status in (RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED):
+            _tell(session, reg, "webinar_changed", method="REQUEST")
+    _promote(session, ev)
+
+
+def cancel_session(session: Session, ev: EventSession) -> None:
+    """Cancel a session: everyone registered or waiting gets a METHOD:CANCEL invitation."""
+    if ev.is_cancelled:
+        raise Conflict(_("This session is already cancelled."))
+    ev.is_cancelled = True
+    ev.sequence += 1
+    session.flush()
+    for reg in ev.registrations:
+        if reg.status in (RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED):
+            _tell(session, reg, "webinar_cancelled", method="CANCEL")
+
+
+# Registration
+
+
+def register(
+    session: Session,
+    ev: EventSession,
+    user: User,
+    *,
+    by: User | None = None,
+    now: datetime | None = None,
+) -> Registration:
+    """Give ``user`` a place, or a place in the queue when the session is full."""
+    now = now or utcnow()
+    if ev.is_cancelled:
+        raise Conflict(_("This session is cancelled."))
+    if ev.starts_at <= now:
+        raise Conflict(_("This session has already started; registration is closed."))
+    if not in_audience(ev.series, user):
+        raise Forbidden(_("This session is for the staff of other organisations."))
+    lock(session, ev.id)
+    reg = session.scalar(
+        select(Registration).where(
+            Registration.session_id == ev.id, Registration.user_id == user.id
+        )
+    )
+    if reg is not None and reg.status is not RegistrationStatus.CANCELLED:
+        raise Conflict(
+            _("%(name)s is already on the waiting list.", name=user.name)
+            if reg.status is RegistrationStatus.WAITLISTED
+            else _("%(name)s is already registered.", name=user.name)
+        )
+    full = places_taken(session, ev) >= ev.capacity
+    if reg is None:
+        reg = Registration(session=ev, user=user)
+        session.add(reg)
+    reg.registered_by = by if by is not None and by.id != user.id else None
+    reg.status = RegistrationStatus.WAITLISTED if full else RegistrationStatus.REGISTERED
+    reg.waitlisted_at = now if full else None
+    session.flush()
+    if full:
+        _tell(session, reg, "webinar_waitlisted", method=None)
+    else:
+        _tell(session, reg, "webinar_registered", method="REQUEST")
+        _event(session, reg, "registered")
+    return reg
+
+
+def cancel_registration(
+    session: Session, reg: Registration, *, now: datetime | None = None
+) -> None:
+    """Give up a place (or a place in the queue); the first in the queue moves up."""
+    if reg.status not in (RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED):
+        raise Conflict(_("There is no registration to cancel."))
+    ev = reg.session
+    if ev.starts_at <= (now or utcnow()):
+        raise Conflict(_("This session has already started."))
+    lock(session, ev.id)
+    held = reg.status is RegistrationStatus.REGISTERED
+    reg.status = RegistrationStatus.CANCELLED
+    reg.waitlisted_at = None
+    session.flush()
+    if held:
+        _tell(session, reg, "webinar_unregistered", method="CANCEL")
+        _event(session, reg, "unregistered")
+    _promote(session, ev)
+
+
+def _promote(session: Session, ev: EventSession) -> None:
+    """Move people up from the waiting list, first come first served, while places are free."""
+    free = ev.capacity - places_taken(session, ev)
+    if free <= 0 or ev.is_cancelled:
+        return
+    queue = session.scalars(
+        select(Registration)
+        .where(
+            Registration.session_id == ev.id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+        )
+        .order_by(Registration.waitlisted_at, Registration.id)
+        .limit(free)
+    )
+    for reg in list(queue):
+        reg.status = RegistrationStatus.REGISTERED
+        reg.waitlisted_at = None
+        session.flush()
+        _tell(session, reg, "webinar_promoted", method="REQUEST")
+        _event(session, reg, "registered")
+
+
+def mark_attendance(
+    session: Session, reg: Registration, *, attended: bool, minutes: int | None = None
+) -> None:
+    """Mark by hand whether someone came (on-site days, or a meeting without data)."""
+    if reg.status not in (
+        RegistrationStatus.REGISTERED,
+        RegistrationStatus.ATTENDED,
+        RegistrationStatus.NO_SHOW,
+    ):
+        raise Conflict(_("Only people with a place can be marked present or absent."))
+    ev = reg.session
+    was = reg.status
+    if not attended:
+        reg.status = RegistrationStatus.NO_SHOW
+        reg.attendance = [r for r in reg.attendance if r.source is not AttendanceSource.MANUAL]
+        session.flush()
+        return
+    length = int((ev.ends_at - ev.starts_at).total_seconds() // 60)
+    minutes = length if minutes is None else max(0, min(minutes, length))
+    reg.status = RegistrationStatus.ATTENDED
+    reg.attendance = [r for r in reg.attendance if r.source is not AttendanceSource.MANUAL]
+    reg.attendance.append(
+        AttendanceRecord(
+            joined_at=ev.starts_at,
+            left_at=ev.starts_at + timedelta(minutes=minutes),
+            minutes=minutes,
+            source=AttendanceSource.MANUAL,
+        )
+    )
+    session.flush()
+    if was is not RegistrationStatus.ATTENDED:
+        _event(session, reg, "attended", duration=minutes)
+
+
+# Telling people
+
+
+def when_text(ev: EventSession, user: User, locale: str) -> str:
+    """The session's start and end in ``user``'s own time zone and language."""
+    zone = ZoneInfo(timezone_for(user))
+    start = format_datetime(ev.starts_at, "full", tzinfo=zone, locale=locale)
+    end = format_datetime(ev.ends_at, "HH:mm", tzinfo=zone, locale=locale)
+    return f"{start} – {end}"
+
+
+def page_url(ev: EventSession) -> str:
+    base = str(current_app.config["BASE_URL"]).rstrip("/")
+    return f"{base}/events/{ev.id}"
+
+
+def _tell(session: Session, reg: Registration, template: str, *, method: str | None) -> None:
+    user, ev = reg.user, reg.session
+    locale = locale_of(user)
+    attachments = []
+    if method is not None:
+        attachments.append(
+            {
+                "filename": "invite.ics" if method != "CANCEL" else "cancel.ics",
+                "mimetype": f"{ical.MIMETYPE}; method={method}",
+                "content": ical.calendar(
+                    [(ev, page_url(ev))],
+                    method=method,
+                    organiser=_organiser_address(ev),
+                    attendee=(user.email, user.name),
+                ),
+            }
+        )
+    queue_mail(
+        session,
+        to=user.email,
+        template=template,
+        locale=locale,
+        attachments=attachments,
+        user=user,
+        title=ev.title,
+        when=when_text(ev, user, locale),
+        link=page_url(ev),
+    )
+
+
+def _organiser_address(ev: EventSession) -> str:
+    organiser = ev.series.organiser
+    if organiser is not None:
+        return organiser.email
+    sender = str(current_app.config["MAIL_SENDER"])
+    return sender.rpartition("<")[2].rstrip(">").strip()
+
+
+def _event(session: Session, reg: Registration, verb: str, *, duration: int | None = None) -> None:
+    """Hand a learning event to ``lms.xapi.events`` (when it knows the verb)."""
+    try:
+        from lms.xapi import events
+    except ImportError:  # the xAPI package is optional for this one
+        return
+    if verb not in events.VERBS:
+        return
+    ev = reg.session
+    result = {"duration": f"PT{duration}M"} if duration is not None else None
+    events.record(
+        session,
+        actor=reg.user,
+        verb=verb,
+        object_type="webinar_session",
+        object_id=str(ev.id),
+        object_name={ev.language: ev.title},
+        result=result,
+        context={"series": ev.series_id, "kind": ev.kind.value},
+    )
+
+
+# Reading
+
+
+def upcoming(now: datetime | None = None) -> Select[EventSession]:
+    return (
+        select(EventSession)
+        .where(EventSession.ends_at > (now or utcnow()))
+        .order_by(EventSession.starts_at, EventSession.id)
+    )
+
+
+def visible_to(sessions: Iterable[EventSession], user: User) -> list[EventSession]:
+    return [ev for ev in sessions if in_audience(ev.series, user)]
+
+
+def in_month(year: int, month: int, zone: ZoneInfo) -> Select[EventSession]:
+    first = datetime(year, month, 1, tzinfo=zone)
+    nxt = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
+    return (
+        select(EventSession)
+        .where(EventSession.starts_at >= first.astimezone(UTC))
+        .where(EventSession.starts_at < nxt.astimezone(UTC))
+        .order_by(EventSession.starts_at, EventSession.id)
+    )
+
+
+def registration_of(session: Session, ev: EventSession, user: User) -> Registration | None:
+    return session.scalar(
+        select(Registration).where(
+            Registration.session_id == ev.id, Registration.user_id == user.id
+        )
+    )
+
+
+def staff_in(reach: Scope) -> Select[User]:
+    """People on the staff of the libraries in ``reach``."""
+    return (
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .join(OrgUnit, OrgUnit.id == Membership.library_id)
+        .where(reach.where(OrgUnit.path), User.is_active.is_(True))
+        .order_by(User.name, User.id)
+        .distinct()
+    )
+
+
+def attendance_csv(ev: EventSession) -> str:
+    """Registrations with their status, join and leave times (UTC, ISO 8601) and minutes."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["name", "email", "status", "joined_at", "left_at", "minutes"])
+    for reg in ev.registrations:
+        records: list[AttendanceRecord | None] = list(reg.attendance) or [None]
+        for record in records:
+            writer.writerow(
+                [
+                    _csv_safe(reg.user.name),
+                    reg.user.email,
+                    reg.status.value,
+                    record.joined_at.isoformat() if record else "",
+                    record.left_at.isoformat() if record and record.left_at else "",
+                    record.minutes if record else 0,
+                ]
+            )
+    return out.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    # A cell starting with = + - @ is a formula to a spreadsheet (CSV injection).
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+# The private calendar feed
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def renew_feed(session: Session, user: User) -> str:
+    """A new secret feed token for ``user`` (the old one stops working). Only its hash is kept."""
+    token = secrets.token_urlsafe(32)
+    feed = session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    if feed is None:
+        feed = CalendarFeed(user=user, token_hash=_hash(token))
+        session.add(feed)
+    else:
+        feed.token_hash = _hash(token)
+        feed.created_at = utcnow()
+    session.flush()
+    return token
+
+
+def revoke_feed(session: Session, user: User) -> None:
+    feed = session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    if feed is not None:
+        session.delete(feed)
+        session.flush()
+
+
+def feed_of(session: Session, user: User) -> CalendarFeed | None:
+    return session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
+
+
+def user_for_feed(session: Session, token: str) -> User | None:
+    feed = session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == _hash(token)))
+    if feed is None or not feed.user.is_active:
+        return None
+    return feed.user
+
+
+def feed_calendar(session: Session, user: User) -> str:
+    """Every session ``user`` holds a place at, from a month back on; cancelled ones marked."""
+    since = utcnow() - timedelta(days=31)
+    rows = session.scalars(
+        select(EventSession)
+        .join(Registration, Registration.session_id == EventSession.id)
+        .where(
+            Registration.user_id == user.id,
+            Registration.status.in_(HOLDS_PLACE),
+            EventSession.ends_at > since,
+        )
+        .order_by(EventSession.starts_at)
+    )
+    return ical.calendar([(ev, page_url(ev)) for ev in rows], method="PUBLISH")
+
+
+def registered_ids(session: Session, user: User, ids: Iterable[int]) -> dict[int, Registration]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    regs = session.scalars(
+        select(Registration).where(
+            Registration.user_id == user.id, Registration.session_id.in_(ids)
+        )
+    )
+    return {reg.session_id: reg for reg in regs}
