@@ -52,6 +52,15 @@ from lms.xapi.validation.common import check_uuid, fail, format_timestamp
 bp = Blueprint("xapi", __name__, url_prefix="/xapi")
 csrf.exempt(bp)
 
+
+@bp.record_once
+def _on_register(state: Any) -> None:
+    # Learning events become statements through the outbox (lms.xapi.emit).
+    from lms.xapi import emit
+
+    emit.init_app(state.app)
+
+
 SUPPORTED = ["1.0.3", "1.0.2", "1.0.1", "1.0.0", "2.0.0"]
 MAX_LIMIT = 500
 CORS_HEADERS = {

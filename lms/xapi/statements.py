@@ -48,7 +48,12 @@ def authority_of(principal: Principal) -> dict[str, Any]:
     """
     base = current_app.config["BASE_URL"].rstrip("/")
     if principal.client is None:
-        assert principal.user is not None
+        if principal.user is None:  # the LRS's own statements (learning events)
+            return {
+                "objectType": "Agent",
+                "name": "Librarena",
+                "account": {"homePage": base, "name": "librarena"},
+            }
         return user_agent(principal.user)
     client = {
         "objectType": "Agent",
