@@ -437,6 +437,9 @@ CASES = [
         rule(422, ("manager",)),  # nobody chosen: past the access check, refused
         data={},
     ),
+    # an on-site session has no meeting room: refused for all, after the sign-in check
+    Case("webinars.join", "GET", "/events/{wb_ahead}/join", rule(409, SIGNED_IN)),
+    Case("webinars.join", "GET", "/events/{wb_only_b}/join", rule(409, ("admin",), denied=404)),
     Case("webinars.feed_settings", "GET", "/events/calendar", SIGNED_IN_PAGE),
     Case("webinars.renew_feed", "POST", "/events/calendar/renew", SIGNED_IN_PAGE),
     Case("webinars.revoke_feed", "POST", "/events/calendar/revoke", rule(302, SIGNED_IN)),

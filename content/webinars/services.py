@@ -451,6 +451,57 @@ def mark_attendance(
         _event(session, reg, "attended", duration=minutes)
 
 
+# Joining the meeting
+
+
+def may_join(
+    session: Session,
+    ev: EventSession,
+    user: User,
+    *,
+    organiser: bool,
+    minutes_before: int,
+    now: datetime | None = None,
+) -> tuple[bool, Registration | None]:
+    """Whether ``user`` may enter the meeting now, and as moderator; else a clear refusal.
+
+    Presenters and organisers enter as moderators; people with a place as viewers. The room
+    opens ``minutes_before`` the start and closes at the end.
+    """
+    now = now or utcnow()
+    if ev.kind is not SessionKind.ONLINE_BBB:
+        raise Conflict(_("This session has no meeting room here."))
+    if ev.is_cancelled:
+        raise Conflict(_("This session is cancelled."))
+    presenter = any(p.user_id == user.id for p in ev.presenters)
+    reg = registration_of(session, ev, user)
+    has_place = reg is not None and reg.status in (
+        RegistrationStatus.REGISTERED,
+        RegistrationStatus.ATTENDED,
+    )
+    if not (presenter or organiser or has_place):
+        raise Forbidden(_("You are not registered for this session."))
+    if now < ev.starts_at - timedelta(minutes=minutes_before):
+        raise Conflict(
+            ngettext(
+                "The meeting room opens %(num)d minute before the start.",
+                "The meeting room opens %(num)d minutes before the start.",
+                minutes_before,
+            )
+        )
+    if now > ev.ends_at:
+        raise Conflict(_("This session is over."))
+    return presenter or organiser, reg if has_place else None
+
+
+def note_join(session: Session, reg: Registration, *, now: datetime | None = None) -> None:
+    """Keep when someone entered the meeting (the leave time comes from the meeting service)."""
+    reg.attendance.append(
+        AttendanceRecord(joined_at=now or utcnow(), source=AttendanceSource.MEETING, minutes=0)
+    )
+    session.flush()
+
+
 # Telling people
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from werkzeug.wrappers import Response
 
-from content.webinars import services
+from content.webinars import bbb, services
 from content.webinars.labels import KIND_LABELS, STATUS_LABELS
 from content.webinars.models import (
     HOLDS_PLACE,
@@ -198,6 +198,7 @@ def session_page(session_id: int) -> str:
         staff=[u for u in staff if u.id not in active],
         staff_regs=staff_regs,
         may_manage=services.may_manage(_manage_scope(), ev.series),
+        join_open=_join_open(ev, reg),
         zone=_zone(),
     )
 
@@ -270,6 +271,58 @@ def session_ics(session_id: int) -> Response:
         mimetype="text/calendar",
         headers={"Content-Disposition": f'attachment; filename="session-{ev.id}.ics"'},
     )
+
+
+# The meeting (BigBlueButton)
+
+
+def _join_minutes() -> int:
+    return int(current_app.config.get("WEBINAR_JOIN_MINUTES_BEFORE") or 15)
+
+
+def _join_open(ev: EventSession, reg: Registration | None) -> bool:
+    """Whether the session page shows the Join button to the viewer now."""
+    try:
+        services.may_join(
+            db.session,
+            ev,
+            current_user,
+            organiser=services.may_manage(_manage_scope(), ev.series),
+            minutes_before=_join_minutes(),
+        )
+    except DomainError:
+        return False
+    return True
+
+
+@bp.get("/events/<int:session_id>/join")
+@login_required
+def join(session_id: int) -> View:
+    """Into the meeting, with the person's name; the join URL is made here, on the server."""
+    ev = _visible_session(session_id)
+    moderator, reg = services.may_join(
+        db.session,
+        ev,
+        current_user,
+        organiser=services.may_manage(_manage_scope(), ev.series),
+        minutes_before=_join_minutes(),
+    )
+    client = bbb.client_for(current_app)
+    if client is None:
+        raise Conflict(_("No meeting service is set up. Ask the organiser."))
+    try:
+        client.create(ev.uid, ev.title, record=True)
+        url = client.join_url(
+            ev.uid, full_name=current_user.name, user_id=str(current_user.id), moderator=moderator
+        )
+    except (bbb.MeetingServiceDown, bbb.MeetingServiceError) as exc:
+        current_app.logger.warning("meeting service for session %s: %s", ev.id, exc)
+        db.session.rollback()
+        return render_template("webinars/meeting_down.html", ev=ev), 503
+    if reg is not None:
+        services.note_join(db.session, reg)
+    db.session.commit()
+    return redirect(url)
 
 
 # The private feed
@@ -449,8 +502,11 @@ def _session_context() -> dict[str, Any]:
             ("0", _("The first time (summer time)")),
             ("1", _("The second time (standard time)")),
         ],
+        # A BigBlueButton room is offered only when a meeting server is configured.
         "kinds": [
-            (k.value, str(KIND_LABELS[k])) for k in SessionKind if k is not SessionKind.ONLINE_BBB
+            (k.value, str(KIND_LABELS[k]))
+            for k in SessionKind
+            if k is not SessionKind.ONLINE_BBB or bbb.client_for(current_app) is not None
         ],
     }
 
