@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from content.courses import services
 from content.courses.models import Course, ItemKind, Module, TextFormat
+from content.courses.snapshot import Snapshot
 from content.quizzes.models import QuestionKind
 from lms.config import LOCALES
 
@@ -203,7 +204,8 @@ def load_course(session: Session, folder: Path) -> Course:
 
 
 def load_demo_courses(session: Session, root: Path = DEMO_ROOT) -> list[Course]:
-    """Load every course under ``root`` that is not in the database yet, published."""
+    """Load every course under ``root`` that is not in the database yet, published; then put
+    some of the first demo library's staff some way into them."""
     loaded: list[Course] = []
     if not root.is_dir():
         return loaded
@@ -211,4 +213,41 @@ def load_demo_courses(session: Session, root: Path = DEMO_ROOT) -> list[Course]:
         if session.scalar(select(Course.id).where(Course.slug == folder.name)) is not None:
             continue
         loaded.append(load_course(session, folder))
+    enrol_demo_staff(session, loaded)
     return loaded
+
+
+#: The demo accounts people sign in with; they start the courses themselves.
+DEMO_ROLES = ("admin", "coordinator", "manager", "evaluator", "learner")
+#: The demo library whose staff are enrolled, so its manager's pages have something to show.
+DEMO_LIBRARY = "Falu stadsbibliotek"
+
+
+def enrol_demo_staff(session: Session, courses: list[Course]) -> None:
+    """Enrol the demo library's staff (not the demo accounts, which start fresh) in the
+    courses, each a little further on than the one before."""
+    from content.progress import services as progress
+    from lms.auth.models import User
+    from lms.demo import DEMO_DOMAIN
+    from lms.orgs.models import Membership, OrgUnit
+
+    library = session.scalar(select(OrgUnit).where(OrgUnit.name == DEMO_LIBRARY))
+    if library is None or not courses:
+        return
+    staff = session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.library_id == library.id,
+            User.email.not_in([f"{role}@{DEMO_DOMAIN}" for role in DEMO_ROLES]),
+        )
+        .order_by(User.id)
+    )
+    for n, user in enumerate(staff):
+        course = courses[n % len(courses)]
+        locale = user.locale or course.fallback_locale
+        enrolment = progress.enrol(session, course, user, locale=locale)
+        view = Snapshot(enrolment.version.snapshot, locale)
+        lessons = [item for item in view.items if item.kind is ItemKind.LESSON]
+        for lesson in lessons[: 2 + 3 * n]:
+            progress.mark_seen(session, enrolment, lesson.id, locale=locale)

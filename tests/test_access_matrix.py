@@ -307,6 +307,12 @@ CASES = [
     Case("courses.publish", "POST", "/author/courses/{course}/publish", rule(302, ORG_ADMINS)),
     Case("courses.publish", "POST", "/author/courses/{draft}/publish", rule(422, ORG_ADMINS)),
     Case("courses.unpublish", "POST", "/author/courses/{course}/unpublish", rule(302, ORG_ADMINS)),
+    Case(
+        "courses.move_learners",
+        "POST",
+        "/author/courses/{course}/move-learners",
+        rule(302, ORG_ADMINS),
+    ),
     Case("courses.preview", "GET", "/author/courses/{course}/preview", ORG_PAGE),
     Case("courses.preview", "GET", "/author/courses/{course}/preview?item={quiz}", ORG_PAGE),
     Case("courses.new_module", "GET", "/author/courses/{course}/modules/new", ORG_PAGE),

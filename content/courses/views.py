@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -23,6 +24,7 @@ from content.courses.schemas import (
     translations,
 )
 from content.courses.snapshot import Snapshot
+from content.progress.services import count_behind, move_to_latest
 from content.quizzes.models import Question
 from lms.auth.models import Role
 from lms.auth.permissions import roles_required
@@ -146,7 +148,13 @@ def new_course() -> View:
 def course(course_id: int) -> str:
     found = services.load_course(db.session, course_id)
     version = services.latest_version(db.session, found.id)
-    return render_template("courses/course.html", course=found, version=version, locale=_locale())
+    return render_template(
+        "courses/course.html",
+        course=found,
+        version=version,
+        locale=_locale(),
+        behind=count_behind(db.session, found),
+    )
 
 
 @bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
@@ -189,6 +197,7 @@ def publish(course_id: int) -> View:
             course=found,
             version=services.latest_version(db.session, found.id),
             locale=_locale(),
+            behind=count_behind(db.session, found),
             errors=_form_errors(exc),
         ), 422
     db.session.commit()
@@ -203,6 +212,24 @@ def unpublish(course_id: int) -> Response:
     services.unpublish(db.session, found)
     db.session.commit()
     flash(_("The course is unpublished."), "success")
+    return redirect(url_for("courses.course", course_id=found.id))
+
+
+@bp.post("/courses/<int:course_id>/move-learners")
+@roles_required(*AUTHORS)
+def move_learners(course_id: int) -> Response:
+    """Move the learners still working on older versions to the latest one."""
+    found = _get(Course, course_id)
+    moved = move_to_latest(db.session, found, locale=_locale())
+    db.session.commit()
+    flash(
+        ngettext(
+            "%(num)d learner is now on the latest version.",
+            "%(num)d learners are now on the latest version.",
+            moved,
+        ),
+        "success",
+    )
     return redirect(url_for("courses.course", course_id=found.id))
 
 

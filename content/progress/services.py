@@ -171,6 +171,49 @@ def complete_if_done(session: Session, enrolment: Enrolment, *, locale: str) -> 
     return True
 
 
+# Versions
+
+
+def _behind(course_id: int, version_id: int) -> Select[Enrolment]:
+    return select(Enrolment).where(
+        Enrolment.course_id == course_id,
+        Enrolment.version_id != version_id,
+        Enrolment.completed_at.is_(None),
+    )
+
+
+def count_behind(session: Session, course: Course) -> int:
+    """How many learners still working on the course are on an older version than the latest."""
+    version = latest_version(session, course.id)
+    if version is None:
+        return 0
+    stmt = _behind(course.id, version.id).with_only_columns(func.count(Enrolment.id))
+    return session.scalar(stmt) or 0
+
+
+def move_to_latest(session: Session, course: Course, *, locale: str) -> int:
+    """Move every learner still working on ``course`` to its latest version.
+
+    What they have done stays done where the item is still there; a resume point that is
+    gone is forgotten; the completion rule is checked again, so someone whose missing items
+    were removed completes now. Those who completed keep the version their certificate is for.
+    Returns how many were moved.
+    """
+    version = latest_version(session, course.id)
+    if version is None:
+        raise Conflict(_("This course is not published at the moment, so it cannot be used."))
+    moving = list(session.scalars(_behind(course.id, version.id)))
+    item_ids = {i.id for i in Snapshot(version.snapshot, locale).items}
+    for enrolment in moving:
+        enrolment.version = version
+        if enrolment.last_item_id not in item_ids:
+            enrolment.last_item_id = None
+    session.flush()
+    for enrolment in moving:
+        complete_if_done(session, enrolment, locale=locale)
+    return len(moving)
+
+
 # Reflections
 
 

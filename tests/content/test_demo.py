@@ -76,3 +76,18 @@ def test_demo_pilot_courses_load_in_every_language(session, request_context):
             assert kinds.count(ItemKind.QUIZ) >= 1, module.translation("en").title
             assert kinds.count(ItemKind.LESSON) >= 2, module.translation("en").title
     assert sorted(courses["digital-mediation"].locales) == ["da", "en", "nb", "sv"]
+
+
+def test_demo_puts_the_first_librarys_staff_into_the_courses(session, request_context):
+    from sqlalchemy import select
+
+    from content.progress.models import Enrolment, ItemProgress
+    from lms.auth.models import User
+    from lms.demo import DEMO_DOMAIN, load_demo
+
+    assert load_demo(session)
+    enrolled = set(session.scalars(select(Enrolment.user_id)))
+    assert len(enrolled) == 3
+    emails = set(session.scalars(select(User.email).where(User.id.in_(enrolled))))
+    assert f"learner@{DEMO_DOMAIN}" not in emails  # the demo learner starts fresh
+    assert count(session, ItemProgress) > 0

@@ -158,3 +158,21 @@ def test_delete_course_with_learners_is_refused(
     resp = client.post(f"/author/courses/{course.id}/delete")
     assert resp.status_code == 409
     assert count(session, Course) == 1
+
+
+def test_coordinator_moves_learners_to_the_latest_version(
+    client, login, create_user, create_course, enrol, session
+):
+    course = create_course()
+    enrolment = enrol(course, create_user("learner"))
+    login(create_user("coordinator", everywhere=True))
+    assert client.post(f"/author/courses/{course.id}/publish").status_code == 302
+    page = text_of(client.get(f"/author/courses/{course.id}").get_data(as_text=True))
+    assert "1 learner is still working on an older version." in page
+    resp = client.post(f"/author/courses/{course.id}/move-learners")
+    assert resp.status_code == 302
+    session.refresh(enrolment)
+    assert enrolment.version.number == 2
+    page = text_of(client.get(f"/author/courses/{course.id}").get_data(as_text=True))
+    assert "1 learner is now on the latest version." in page
+    assert "older version" not in page

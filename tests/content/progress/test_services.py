@@ -123,3 +123,31 @@ def test_open_item_records_a_launch_once_per_move(create_course, create_user, en
     launched = [e["object"]["id"] for e in events_of(session, "launched")]
     assert launched == [str(items[ItemKind.LESSON].id), str(items[ItemKind.QUIZ].id)]
     assert enrolment.last_item_id == items[ItemKind.QUIZ].id
+
+
+def test_move_to_latest_keeps_done_items_and_completes_when_the_rest_is_gone(
+    create_course, create_user, enrol, session
+):
+    from content.courses import services as courses
+
+    course = create_course()
+    items = items_of(course)
+    working = enrol(course, create_user("learner"))
+    finished = enrol(course, create_user("learner"))
+    progress.mark_seen(session, working, items[ItemKind.LESSON].id, locale="en")
+    progress.open_item(session, working, items[ItemKind.QUIZ].id, locale="en")
+    quiz = items[ItemKind.QUIZ]
+    progress.mark_seen(session, finished, items[ItemKind.LESSON].id, locale="en")
+    quizzes.submit(session, finished, quiz.id, right_answers(quiz), locale="en")
+    assert finished.completed_at is not None
+    old_version = finished.version_id
+    # The quiz is dropped from the course: all that is left for the working learner is done.
+    courses.delete_item(session, quiz)
+    latest = courses.publish(session, course, by=None)
+    assert progress.count_behind(session, course) == 1  # the one who finished does not count
+    assert progress.move_to_latest(session, course, locale="en") == 1
+    assert working.version_id == latest.id
+    assert working.last_item_id is None  # the quiz they were on is gone
+    assert working.completed_at is not None
+    assert finished.version_id == old_version  # their certificate is for what they did
+    assert progress.count_behind(session, course) == 0
