@@ -446,6 +446,32 @@ CASES = [
     # an on-site session has no meeting room: refused for all, after the sign-in check
     Case("webinars.join", "GET", "/events/{wb_ahead}/join", rule(409, SIGNED_IN)),
     Case("webinars.join", "GET", "/events/{wb_only_b}/join", rule(409, ("admin",), denied=404)),
+    Case("webinars.check_in", "POST", "/events/{wb_ahead}/check-in", rule(422, SIGNED_IN), data={}),
+    Case(
+        "webinars.recording",
+        "GET",
+        "/events/{wb_ahead}/recordings/{wb_recording}",
+        rule(302, SIGNED_IN),
+    ),
+    Case(
+        "webinars.add_recording",
+        "POST",
+        "/events/manage/sessions/{wb_ahead}/recordings",
+        rule(422, ORG_ADMINS),
+        data={},
+    ),
+    Case(
+        "webinars.fetch_recordings",
+        "POST",
+        "/events/manage/sessions/{wb_ahead}/recordings/fetch",
+        rule(409, ORG_ADMINS),
+    ),
+    Case(
+        "webinars.publish_recording",
+        "POST",
+        "/events/manage/recordings/{wb_recording}/publish",
+        rule(302, ORG_ADMINS),
+    ),
     Case("webinars.feed_settings", "GET", "/events/calendar", SIGNED_IN_PAGE),
     Case("webinars.renew_feed", "POST", "/events/calendar/renew", SIGNED_IN_PAGE),
     Case("webinars.revoke_feed", "POST", "/events/calendar/revoke", rule(302, SIGNED_IN)),

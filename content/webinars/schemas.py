@@ -12,7 +12,7 @@ from marshmallow import fields
 from content.webinars.models import SessionKind
 from lms.config import LOCALES
 from lms.i18n import TIMEZONE_CHOICES
-from lms.schema import _COMMON, Choice, Date, FormSchema, Integer, Text
+from lms.schema import _COMMON, Boolean, Choice, Date, FormSchema, Integer, Text
 
 
 class Clock(fields.Field):
@@ -106,6 +106,15 @@ class SessionSchema(FormSchema):
 
 class AttendanceSchema(FormSchema):
     attended = fields.List(Integer(), load_default=list)
+
+
+class CheckInSchema(FormSchema):
+    code = Text(required=True, max_length=16)
+
+
+class RecordingSchema(FormSchema):
+    url = Link(required=True)
+    published = Boolean(load_default=False)
 
 
 class StaffRegistrationSchema(FormSchema):

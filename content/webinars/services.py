@@ -32,6 +32,7 @@ from content.webinars.models import (
     EventSeries,
     EventSession,
     Presenter,
+    Recording,
     Registration,
     RegistrationStatus,
     SessionKind,
@@ -500,6 +501,92 @@ def note_join(session: Session, reg: Registration, *, now: datetime | None = Non
         AttendanceRecord(joined_at=now or utcnow(), source=AttendanceSource.MEETING, minutes=0)
     )
     session.flush()
+
+
+# Checking in on site
+
+#: How long before the start a participant may check in on site.
+CHECK_IN_EARLY = timedelta(minutes=30)
+
+
+def check_in_open(ev: EventSession, reg: Registration | None, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return (
+        ev.kind is SessionKind.ON_SITE
+        and not ev.is_cancelled
+        and reg is not None
+        and reg.status in (RegistrationStatus.REGISTERED, RegistrationStatus.NO_SHOW)
+        and ev.starts_at - CHECK_IN_EARLY <= now <= ev.ends_at
+    )
+
+
+def check_in(
+    session: Session, ev: EventSession, user: User, code: str, *, now: datetime | None = None
+) -> Registration:
+    """Present from now to the end, when the code matches the one the organiser shows."""
+    now = now or utcnow()
+    reg = registration_of(session, ev, user)
+    if reg is not None and reg.status is RegistrationStatus.ATTENDED:
+        raise Conflict(_("You are already checked in."))
+    if not check_in_open(ev, reg, now):
+        raise Conflict(_("Checking in is open from half an hour before the start to the end."))
+    assert reg is not None
+    if code.strip().upper() != ev.checkin_code:
+        raise ValidationFailed(errors={"code": [_("That is not the code for this session.")]})
+    start = max(now, ev.starts_at)
+    minutes = max(0, int((ev.ends_at - start).total_seconds() // 60))
+    reg.status = RegistrationStatus.ATTENDED
+    reg.attendance.append(
+        AttendanceRecord(
+            joined_at=start, left_at=ev.ends_at, minutes=minutes, source=AttendanceSource.CHECK_IN
+        )
+    )
+    session.flush()
+    _event(session, reg, "attended", duration=minutes)
+    return reg
+
+
+# Recordings
+
+
+def add_recording(session: Session, ev: EventSession, *, url: str, published: bool) -> Recording:
+    if any(r.url == url for r in ev.recordings):
+        raise Conflict(_("This recording is already there."))
+    rec = Recording(session=ev, url=url, is_published=published)
+    session.add(rec)
+    session.flush()
+    return rec
+
+
+def import_recordings(session: Session, ev: EventSession, urls: Iterable[str]) -> int:
+    """Add the recordings not yet known, unpublished: an organiser looks before people do."""
+    known = {r.url for r in ev.recordings}
+    added = 0
+    for url in urls:
+        if url not in known:
+            session.add(Recording(session=ev, url=url, is_published=False))
+            known.add(url)
+            added += 1
+    session.flush()
+    return added
+
+
+def watched(session: Session, rec: Recording, user: User) -> None:
+    """Opening a recording is a learning event: "experienced" the session's recording."""
+    try:
+        from lms.xapi import events
+    except ImportError:
+        return
+    ev = rec.session
+    events.record(
+        session,
+        actor=user,
+        verb="experienced",
+        object_type="webinar_recording",
+        object_id=str(rec.id),
+        object_name={ev.language: ev.title},
+        context={"series": ev.series_id, "parent": {"type": "webinar_session", "id": ev.id}},
+    )
 
 
 # Telling people

@@ -23,13 +23,16 @@ from content.webinars.models import (
     HOLDS_PLACE,
     EventSeries,
     EventSession,
+    Recording,
     Registration,
     RegistrationStatus,
     SessionKind,
 )
 from content.webinars.schemas import (
     AttendanceSchema,
+    CheckInSchema,
     MonthQuerySchema,
+    RecordingSchema,
     SeriesSchema,
     SessionSchema,
     StaffRegistrationSchema,
@@ -176,8 +179,13 @@ def month() -> str:
 
 @bp.get("/events/<int:session_id>")
 @login_required
-def session_page(session_id: int) -> str:
-    ev = _visible_session(session_id)
+def session_page(session_id: int) -> View:
+    return _session_page(_visible_session(session_id))
+
+
+def _session_page(ev: EventSession, errors: Errors | None = None) -> tuple[str, int]:
+    if errors:
+        db.session.rollback()  # show the data as it is, not the failed change
     reg = services.registration_of(db.session, ev, current_user)
     manager_reach = scope(current_user, Role.MANAGER)
     staff: list[User] = []
@@ -188,8 +196,9 @@ def session_page(session_id: int) -> str:
         staff_regs = [r for r in ev.registrations if r.user_id in ids]
     taken = services.places_taken(db.session, ev)
     active = {r.user_id for r in staff_regs if r.status is not RegistrationStatus.CANCELLED}
-    return render_template(
+    return render_form(
         "webinars/session.html",
+        errors=errors,
         ev=ev,
         reg=reg,
         taken=taken,
@@ -199,8 +208,37 @@ def session_page(session_id: int) -> str:
         staff_regs=staff_regs,
         may_manage=services.may_manage(_manage_scope(), ev.series),
         join_open=_join_open(ev, reg),
+        check_in_open=services.check_in_open(ev, reg),
         zone=_zone(),
     )
+
+
+@bp.post("/events/<int:session_id>/check-in")
+@login_required
+def check_in(session_id: int) -> View:
+    """An on-site participant types the code the organiser shows: present from now on."""
+    ev = _visible_session(session_id)
+    try:
+        data = load(CheckInSchema(), request.form)
+        services.check_in(db.session, ev, current_user, data["code"])
+    except ValidationFailed as exc:
+        return _session_page(ev, errors=_form_errors(exc))
+    db.session.commit()
+    flash(_("You are checked in. Welcome!"), "success")
+    return redirect(url_for("webinars.session_page", session_id=ev.id))
+
+
+@bp.get("/events/<int:session_id>/recordings/<int:recording_id>")
+@login_required
+def recording(session_id: int, recording_id: int) -> Response:
+    """To a published recording; the visit is a learning event ("experienced")."""
+    ev = _visible_session(session_id)
+    rec = _get(Recording, recording_id)
+    if rec.session_id != ev.id or not rec.is_published:
+        raise NotFound()
+    services.watched(db.session, rec, current_user)
+    db.session.commit()
+    return redirect(rec.url)
 
 
 @bp.post("/events/<int:session_id>/register")
@@ -639,10 +677,14 @@ def cancel_session(session_id: int) -> Response:
 
 @bp.get("/events/manage/sessions/<int:session_id>")
 @roles_required(*ORG_ADMIN_ROLES)
-def registrations(session_id: int) -> str:
-    ev = _managed_session(session_id)
-    return render_template(
+def registrations(session_id: int) -> View:
+    return _registrations_page(_managed_session(session_id))
+
+
+def _registrations_page(ev: EventSession, errors: Errors | None = None) -> tuple[str, int]:
+    return render_form(
         "webinars/registrations.html",
+        errors=errors,
         ev=ev,
         places=[r for r in ev.registrations if r.status in HOLDS_PLACE],
         queue=sorted(
@@ -652,6 +694,7 @@ def registrations(session_id: int) -> str:
         cancelled=[r for r in ev.registrations if r.status is RegistrationStatus.CANCELLED],
         zone=_zone(),
         has_started=ev.starts_at <= utcnow(),
+        may_fetch=ev.kind is SessionKind.ONLINE_BBB and bbb.client_for(current_app) is not None,
     )
 
 
@@ -669,6 +712,58 @@ def attendance(session_id: int) -> Response:
     db.session.commit()
     flash(_("Attendance is saved."), "success")
     return redirect(url_for("webinars.registrations", session_id=ev.id))
+
+
+@bp.post("/events/manage/sessions/<int:session_id>/recordings")
+@roles_required(*ORG_ADMIN_ROLES)
+def add_recording(session_id: int) -> View:
+    ev = _managed_session(session_id)
+    try:
+        data = load(RecordingSchema(), request.form)
+        services.add_recording(db.session, ev, url=data["url"], published=bool(data["published"]))
+    except (ValidationFailed, Conflict) as exc:
+        return _registrations_page(ev, errors=_form_errors(exc))
+    db.session.commit()
+    flash(_("The recording is added."), "success")
+    return redirect(url_for("webinars.registrations", session_id=ev.id, _anchor="recordings"))
+
+
+@bp.post("/events/manage/sessions/<int:session_id>/recordings/fetch")
+@roles_required(*ORG_ADMIN_ROLES)
+def fetch_recordings(session_id: int) -> View:
+    """Ask BigBlueButton for the session's recordings; new ones arrive unpublished."""
+    ev = _managed_session(session_id)
+    client = bbb.client_for(current_app)
+    if client is None or ev.kind is not SessionKind.ONLINE_BBB:
+        raise Conflict(_("This session has no meeting room here."))
+    try:
+        found = client.recordings(ev.uid)
+    except (bbb.MeetingServiceDown, bbb.MeetingServiceError) as exc:
+        current_app.logger.warning("meeting service for session %s: %s", ev.id, exc)
+        return render_template("webinars/meeting_down.html", ev=ev), 503
+    added = services.import_recordings(db.session, ev, [r.url for r in found])
+    db.session.commit()
+    flash(
+        ngettext("%(num)d new recording.", "%(num)d new recordings.", added),
+        "success",
+    )
+    return redirect(url_for("webinars.registrations", session_id=ev.id, _anchor="recordings"))
+
+
+@bp.post("/events/manage/recordings/<int:recording_id>/publish")
+@roles_required(*ORG_ADMIN_ROLES)
+def publish_recording(recording_id: int) -> Response:
+    rec = _get(Recording, recording_id)
+    require(services.may_manage(_manage_scope(), rec.session.series))
+    rec.is_published = not rec.is_published
+    db.session.commit()
+    flash(
+        _("The recording is published.") if rec.is_published else _("The recording is hidden."),
+        "success",
+    )
+    return redirect(
+        url_for("webinars.registrations", session_id=rec.session_id, _anchor="recordings")
+    )
 
 
 @bp.get("/events/manage/sessions/<int:session_id>/attendance.csv")

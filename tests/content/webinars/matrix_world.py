@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from content.webinars import services
 from content.webinars.models import (
     EventSession,
+    Recording,
     Registration,
     RegistrationStatus,
     SessionKind,
@@ -57,6 +58,8 @@ def add_webinars(session: Session, users: dict[str, User], ids: dict[str, Any]) 
     learner = users["learner"]
     session.add(Registration(session=ahead, user=learner, status=RegistrationStatus.REGISTERED))
     session.add(Registration(session=over, user=learner, status=RegistrationStatus.REGISTERED))
+    recording = Recording(session_id=ahead.id, url="https://video.example.org/1", is_published=True)
+    session.add(recording)
     token = services.renew_feed(session, learner)
     session.flush()
     ids.update(
@@ -66,4 +69,5 @@ def add_webinars(session: Session, users: dict[str, User], ids: dict[str, Any]) 
         wb_over=over.id,
         wb_only_b=only_b.id,
         wb_feed=token,
+        wb_recording=recording.id,
     )

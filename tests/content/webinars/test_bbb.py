@@ -219,3 +219,23 @@ def test_join_a_link_session_is_refused(
     session.commit()
     login(learner)
     assert client.get(f"/events/{ev.id}/join").status_code == 409
+
+
+def test_fetch_recordings_from_the_meeting_service(
+    client: FlaskClient,
+    session: Session,
+    configured: FakeBBB,
+    create_user: Callable[..., User],
+    create_session: Callable[..., EventSession],
+    login: Login,
+) -> None:
+    ev = _bbb_session(create_session)
+    configured.recordings[ev.uid] = [{"id": "r1", "url": "https://bbb.example.org/playback/r1"}]
+    login(create_user("admin", everywhere=True))
+    for _ in range(2):  # asking again adds nothing twice
+        resp = client.post(f"/events/manage/sessions/{ev.id}/recordings/fetch")
+        assert resp.status_code == 302
+    session.refresh(ev)
+    assert [(r.url, r.is_published) for r in ev.recordings] == [
+        ("https://bbb.example.org/playback/r1", False)
+    ]

@@ -317,3 +317,80 @@ def test_attendance_not_before_the_session_starts(
     login(create_user("admin", everywhere=True))
     early = client.post(f"/events/manage/sessions/{ev.id}/attendance", data={"attended": [reg_id]})
     assert early.status_code == 409
+
+
+def test_check_in_with_the_code(
+    client: FlaskClient,
+    session: Session,
+    create_user: Callable[..., User],
+    create_session: Callable[..., EventSession],
+    login: Login,
+) -> None:
+    from content.webinars.models import AttendanceSource, SessionKind
+
+    ev = create_session(kind=SessionKind.ON_SITE)
+    learner = create_user(locale="en")
+    reg = services.register(session, ev, learner)
+    ev.starts_at = utcnow() - timedelta(minutes=10)
+    ev.ends_at = utcnow() + timedelta(minutes=50)
+    session.commit()
+    login(learner)
+    page = client.get(f"/events/{ev.id}").get_data(as_text=True)
+    assert 'id="code"' in page
+    wrong = client.post(f"/events/{ev.id}/check-in", data={"code": "NOPE"})
+    assert wrong.status_code == 422
+    assert "not the code" in text_of(wrong.get_data(as_text=True))
+    session.refresh(reg)
+    assert reg.status is RegistrationStatus.REGISTERED
+    ok = client.post(f"/events/{ev.id}/check-in", data={"code": ev.checkin_code.lower()})
+    assert ok.status_code == 302
+    session.refresh(reg)
+    assert reg.status is RegistrationStatus.ATTENDED
+    assert [a.source for a in reg.attendance] == [AttendanceSource.CHECK_IN]
+    assert 49 <= reg.minutes_present <= 50
+    assert (
+        client.post(f"/events/{ev.id}/check-in", data={"code": ev.checkin_code}).status_code == 409
+    )
+
+
+def test_recordings_added_published_and_watched(
+    client: FlaskClient,
+    session: Session,
+    create_user: Callable[..., User],
+    create_session: Callable[..., EventSession],
+    login: Login,
+) -> None:
+    from content.webinars.models import Recording
+    from tests.content.conftest import events_of
+
+    ev = create_session()
+    learner = create_user()
+    admin = create_user("admin", everywhere=True)
+    login(admin)
+    bad = client.post(f"/events/manage/sessions/{ev.id}/recordings", data={"url": "ftp://x"})
+    assert bad.status_code == 422
+    assert 'value="ftp://x"' in bad.get_data(as_text=True)
+    url = "https://video.example.org/rec1"
+    resp = client.post(f"/events/manage/sessions/{ev.id}/recordings", data={"url": url})
+    assert resp.status_code == 302
+    rec = session.scalars(select(Recording)).one()
+    assert not rec.is_published
+    login(learner)
+    assert client.get(f"/events/{ev.id}/recordings/{rec.id}").status_code == 404  # hidden
+    login(admin)
+    client.post(f"/events/manage/recordings/{rec.id}/publish")
+    session.refresh(rec)
+    assert rec.is_published
+    login(learner)
+    assert f"/events/{ev.id}/recordings/{rec.id}" in client.get(f"/events/{ev.id}").get_data(
+        as_text=True
+    )
+    watched = client.get(f"/events/{ev.id}/recordings/{rec.id}")
+    assert watched.status_code == 302
+    assert watched.location == url
+    (event,) = events_of(session, "experienced")
+    assert event["object"] == {
+        "type": "webinar_recording",
+        "id": str(rec.id),
+        "name": {"sv": ev.title},
+    }
