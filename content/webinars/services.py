@@ -13,10 +13,11 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import Select, func, select, update
@@ -45,6 +46,7 @@ from lms.errors import Conflict, Forbidden, ValidationFailed
 from lms.i18n import timezone_for, user_country
 from lms.mail import queue_mail
 from lms.orgs.models import Membership, OrgUnit
+from lms.outbox.services import enqueue
 
 # Time zones
 
@@ -308,12 +310,15 @@ def update_session(
                 ]
             }
         )
+    moved = data.starts_at != ev.starts_at
     _apply(ev, data)
     ev.sequence += 1
     session.flush()
     for reg in ev.registrations:
         if reg.status in (RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED):
             _tell(session, reg, "webinar_changed", method="REQUEST")
+        if moved and reg.status is RegistrationStatus.REGISTERED:
+            schedule_reminder(session, reg)
     _promote(session, ev)
 
 
@@ -373,6 +378,7 @@ def register(
     else:
         _tell(session, reg, "webinar_registered", method="REQUEST")
         _event(session, reg, "registered")
+        schedule_reminder(session, reg)
     return reg
 
 
@@ -416,6 +422,7 @@ def _promote(session: Session, ev: EventSession) -> None:
         session.flush()
         _tell(session, reg, "webinar_promoted", method="REQUEST")
         _event(session, reg, "registered")
+        schedule_reminder(session, reg)
 
 
 def mark_attendance(
@@ -587,6 +594,44 @@ def watched(session: Session, rec: Recording, user: User) -> None:
         object_name={ev.language: ev.title},
         context={"series": ev.series_id, "parent": {"type": "webinar_session", "id": ev.id}},
     )
+
+
+# The reminder the day before
+
+REMINDER_CHANNEL = "webinar.reminder"
+REMINDER_BEFORE = timedelta(days=1)
+
+
+def schedule_reminder(session: Session, reg: Registration) -> None:
+    """Put a reminder in the outbox, due a day before the start (or now, if that is sooner).
+
+    It names the start it was made for: after a change of time a new one is scheduled and the
+    old one, no longer matching, sends nothing (see :func:`deliver_reminder`).
+    """
+    ev = reg.session
+    message = enqueue(
+        session,
+        REMINDER_CHANNEL,
+        {"registration_id": reg.id, "starts_at": ev.starts_at.isoformat()},
+    )
+    message.next_attempt_at = max(utcnow(), ev.starts_at - REMINDER_BEFORE)
+    session.flush()
+
+
+def deliver_reminder(app: Flask, payload: dict[str, Any]) -> None:
+    """Outbox handler: mail the reminder if the person still has a place at that start."""
+    from lms.db import db
+
+    session = db.session
+    reg = session.get(Registration, payload.get("registration_id"))
+    if reg is None or reg.status is not RegistrationStatus.REGISTERED:
+        return
+    ev = reg.session
+    if ev.is_cancelled or ev.starts_at <= utcnow():
+        return
+    if ev.starts_at.isoformat() != payload.get("starts_at"):
+        return  # the time changed; the reminder scheduled with the change will go instead
+    _tell(session, reg, "webinar_reminder", method=None)
 
 
 # Telling people

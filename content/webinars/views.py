@@ -49,6 +49,15 @@ from lms.web import render_form
 
 bp = Blueprint("webinars", __name__, template_folder="templates")
 
+
+@bp.record_once
+def _on_register(state: Any) -> None:
+    # Reminders wait in the outbox until the day before; the worker hands them here.
+    from lms.outbox.services import register
+
+    register(state.app, services.REMINDER_CHANNEL, services.deliver_reminder)
+
+
 View = Response | str | tuple[str, int]
 T = TypeVar("T")
 
