@@ -15,7 +15,7 @@ from datetime import datetime
 from email.utils import format_datetime
 from typing import Any
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, current_app, g, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -62,6 +62,9 @@ def _on_register(state: Any) -> None:
 
 
 SUPPORTED = ["1.0.3", "1.0.2", "1.0.1", "1.0.0", "2.0.0"]
+#: Limits (app config XAPI_MAX_BATCH, XAPI_MAX_STATEMENT_BYTES): beyond them the answer is 413.
+DEFAULT_MAX_BATCH = 5_000
+DEFAULT_MAX_STATEMENT_BYTES = 1024 * 1024
 MAX_LIMIT = 500
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -228,10 +231,36 @@ def _statements_in(xreq: XapiRequest) -> tuple[Any, list[Part] | None]:
     # https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Communication.md#15-content-types
     if xreq.mimetype == "multipart/mixed":
         raw, parts = parse_multipart(xreq)
-        return json_body(XapiRequest("POST", {}, xreq.headers, raw)), parts
-    if xreq.mimetype != "application/json" and not (xreq.alternate and not xreq.mimetype):
+        body = json_body(XapiRequest("POST", {}, xreq.headers, raw))
+    elif xreq.mimetype != "application/json" and not (xreq.alternate and not xreq.mimetype):
         raise Invalid("statements must be sent as application/json", field="Content-Type")
-    return json_body(xreq), None
+    else:
+        raw, parts, body = xreq.body, None, json_body(xreq)
+    _check_size(raw, body)
+    return body, parts
+
+
+def _check_size(raw: bytes, body: Any) -> None:
+    # An LRS may refuse what is larger than it accepts, with 413.
+    # https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Communication.md#33-error-codes
+    config = current_app.config
+    max_batch = int(config.get("XAPI_MAX_BATCH", DEFAULT_MAX_BATCH))
+    max_statement = int(config.get("XAPI_MAX_STATEMENT_BYTES", DEFAULT_MAX_STATEMENT_BYTES))
+    statements = body if isinstance(body, list) else [body]
+    if len(statements) > max_batch:
+        raise XapiError(
+            f"a batch holds at most {max_batch} statements; send {len(statements)} in parts",
+            field="statement",
+            status=413,
+        )
+    if len(raw) > max_statement:
+        for i, statement in enumerate(statements):
+            if len(json.dumps(statement).encode()) > max_statement:
+                raise XapiError(
+                    f"statement {i} is larger than {max_statement} bytes",
+                    field=f"statement[{i}]",
+                    status=413,
+                )
 
 
 def _put_statement(xreq: XapiRequest, principal: Principal) -> Response:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.lms.xapi.conftest import VERSION, make_statement, new_id
@@ -358,3 +359,24 @@ def test_statements_missing_version_is_answered_in_the_clients_version(
     resp = client.get("/xapi/statements", headers=bare)
     assert resp.status_code == 400
     assert resp.headers["X-Experience-API-Version"] == "2.0.0"
+
+
+def test_statements_too_large_is_413_and_nothing_is_stored(
+    app: Flask, client: FlaskClient, headers: dict[str, str]
+) -> None:
+    app.config.update(XAPI_MAX_BATCH=3, XAPI_MAX_STATEMENT_BYTES=2000)
+    try:
+        batch = [make_statement(id=new_id()) for _ in range(4)]
+        resp = client.post("/xapi/statements", json=batch, headers=headers)
+        assert resp.status_code == 413
+        assert "at most 3" in resp.get_json()["message"]
+        big = make_statement(id=new_id(), result={"response": "x" * 3000})
+        assert client.post("/xapi/statements", json=big, headers=headers).status_code == 413
+        ok = client.post("/xapi/statements", json=batch[:3], headers=headers)
+        assert ok.status_code == 200
+    finally:
+        app.config.pop("XAPI_MAX_BATCH")
+        app.config.pop("XAPI_MAX_STATEMENT_BYTES")
+    for statement in [batch[3], big]:
+        url = f"/xapi/statements?statementId={statement['id']}"
+        assert client.get(url, headers=headers).status_code == 404
