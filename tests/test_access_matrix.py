@@ -472,6 +472,16 @@ CASES = [
         "/events/manage/recordings/{wb_recording}/publish",
         rule(302, ORG_ADMINS),
     ),
+    # BigBlueButton's callbacks: signed, not signed in; no meeting room here, so nothing
+    Case(
+        "webinars.recording_ready",
+        "POST",
+        "/events/bbb/{wb_ahead}/recording-ready",
+        dict.fromkeys(ROLES, 404),
+    ),
+    Case(
+        "webinars.analytics", "POST", "/events/bbb/{wb_ahead}/analytics", dict.fromkeys(ROLES, 404)
+    ),
     Case("webinars.feed_settings", "GET", "/events/calendar", SIGNED_IN_PAGE),
     Case("webinars.renew_feed", "POST", "/events/calendar/renew", SIGNED_IN_PAGE),
     Case("webinars.revoke_feed", "POST", "/events/calendar/revoke", rule(302, SIGNED_IN)),

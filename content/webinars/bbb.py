@@ -11,7 +11,12 @@ Settings (in the app config): ``BBB_URL`` (the API base, ending in ``/bigbluebut
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import hmac
+import json
+import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET  # only our own configured server's answers are parsed
@@ -91,6 +96,7 @@ class Client:
         record: bool = True,
         end_callback_url: str | None = None,
         recording_ready_url: str | None = None,
+        analytics_url: str | None = None,
     ) -> None:
         """Create the meeting; BBB answers SUCCESS again for one that already runs."""
         self._call(
@@ -101,6 +107,9 @@ class Client:
                 "record": record,
                 "meta_endCallbackUrl": end_callback_url,
                 "meta_bbb-recording-ready-url": recording_ready_url,
+                # The analytics callback needs the meeting's events kept (BBB 2.6 docs).
+                "meta_analytics-callback-url": analytics_url,
+                "meetingKeepEvents": True if analytics_url else None,
             },
         )
 
@@ -170,3 +179,58 @@ def client_for(app: Flask) -> Client | None:
         algorithm=algorithm,
         timeout=float(app.config.get("BBB_TIMEOUT") or 5),
     )
+
+
+# Callbacks: BigBlueButton signs what it sends with the shared secret, as a JWT (RFC 7519) in
+# JWS compact form (RFC 7515 §7.1): recording-ready with HS256 in ``signed_parameters``, the
+# analytics callback with HS512 in ``Authorization: Bearer``. Nothing is stored before the
+# signature is checked.
+
+_HASHES = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
+
+
+class BadSignature(Exception):
+    """A callback whose token is missing, malformed, expired, or not signed with our secret."""
+
+
+def _b64decode(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def _b64encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def sign_jwt(payload: dict[str, Any], secret: str, algorithm: str = "HS256") -> str:
+    """A compact HMAC-signed JWT (what BigBlueButton sends; used by the tests' fake server)."""
+    head = _b64encode(json.dumps({"alg": algorithm, "typ": "JWT"}).encode())
+    body = _b64encode(json.dumps(payload).encode())
+    mac = hmac.new(secret.encode(), f"{head}.{body}".encode(), _HASHES[algorithm]).digest()
+    return f"{head}.{body}.{_b64encode(mac)}"
+
+
+def verify_jwt(token: str, secret: str, *, now: float | None = None) -> dict[str, Any]:
+    """The claims of an HMAC-signed JWT, or :class:`BadSignature`.
+
+    Only the HS algorithms are accepted (never ``none``); the MAC is compared in constant time;
+    an ``exp`` claim in the past is refused (RFC 7519 §4.1.4).
+    """
+    try:
+        head, body, mac = token.split(".")
+        header = json.loads(_b64decode(head))
+        algorithm = header.get("alg") if isinstance(header, dict) else None
+        digest = _HASHES.get(str(algorithm))
+        if digest is None:
+            raise BadSignature("algorithm not accepted")
+        expected = hmac.new(secret.encode(), f"{head}.{body}".encode(), digest).digest()
+        if not hmac.compare_digest(expected, _b64decode(mac)):
+            raise BadSignature("signature does not match")
+        claims = json.loads(_b64decode(body))
+    except (ValueError, binascii.Error) as exc:
+        raise BadSignature("malformed token") from exc
+    if not isinstance(claims, dict):
+        raise BadSignature("claims are not an object")
+    exp = claims.get("exp")
+    if isinstance(exp, int | float) and exp < (now if now is not None else time.time()):
+        raise BadSignature("token expired")
+    return claims

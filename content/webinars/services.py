@@ -596,6 +596,78 @@ def watched(session: Session, rec: Recording, user: User) -> None:
     )
 
 
+# Attendance from the meeting service
+
+
+def _moment(value: Any) -> datetime | None:
+    """A BigBlueButton timestamp ("2026-11-22 10:00:00 +0000", ISO 8601, or epoch ms)."""
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value / 1000, UTC)
+    if not isinstance(value, str):
+        return None
+    for parse in (
+        lambda v: datetime.strptime(v, "%Y-%m-%d %H:%M:%S %z"),
+        lambda v: datetime.fromisoformat(v.replace("Z", "+00:00")),
+    ):
+        try:
+            moment = parse(value.strip())
+        except ValueError:
+            continue
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return None
+
+
+def apply_meeting_attendance(
+    session: Session, ev: EventSession, attendees: Sequence[dict[str, Any]]
+) -> int:
+    """Attendance from BigBlueButton's analytics callback: join/leave times and minutes.
+
+    An attendee is matched by ``ext_user_id`` (the ``userID`` the join URL gave: our user id).
+    The meeting's own records replace earlier meeting records; people with a place who never
+    came become no-shows. Returns how many registrations were updated.
+    """
+    present: dict[int, dict[str, Any]] = {}
+    for attendee in attendees:
+        ident = str(attendee.get("ext_user_id") or "")
+        if ident.isdigit():
+            present[int(ident)] = attendee
+    updated = 0
+    for reg in ev.registrations:
+        if reg.status not in HOLDS_PLACE:
+            continue
+        reg.attendance = [r for r in reg.attendance if r.source is not AttendanceSource.MEETING]
+        found = present.get(reg.user_id)
+        if found is None:
+            if reg.status is RegistrationStatus.REGISTERED:
+                reg.status = RegistrationStatus.NO_SHOW
+            updated += 1
+            continue
+        joins = [m for m in map(_moment, found.get("joins") or []) if m]
+        leaves = [m for m in map(_moment, found.get("leaves") or []) if m]
+        for n, joined in enumerate(joins):
+            left = leaves[n] if n < len(leaves) else None
+            minutes = int((left - joined).total_seconds() // 60) if left else 0
+            reg.attendance.append(
+                AttendanceRecord(
+                    joined_at=joined,
+                    left_at=left,
+                    minutes=max(0, minutes),
+                    source=AttendanceSource.MEETING,
+                )
+            )
+        total = reg.minutes_present
+        if not joins:
+            total = int(found.get("duration") or 0) // 60
+        was = reg.status
+        reg.status = RegistrationStatus.ATTENDED
+        session.flush()
+        if was is not RegistrationStatus.ATTENDED:
+            _event(session, reg, "attended", duration=total)
+        updated += 1
+    session.flush()
+    return updated
+
+
 # The reminder the day before
 
 REMINDER_CHANNEL = "webinar.reminder"

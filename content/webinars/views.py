@@ -41,7 +41,8 @@ from lms.auth.models import Role, User
 from lms.auth.permissions import ORG_ADMIN_ROLES, Scope, require, roles_required, scope
 from lms.config import LOCALES
 from lms.db import db, utcnow
-from lms.errors import Conflict, DomainError, Errors, NotFound, ValidationFailed
+from lms.errors import Conflict, DomainError, Errors, Forbidden, NotFound, ValidationFailed
+from lms.extensions import csrf
 from lms.i18n import LANGUAGE_NAMES, TIMEZONE_CHOICES, timezone_for
 from lms.orgs.models import OrgUnit, UnitKind
 from lms.schema import load
@@ -358,7 +359,14 @@ def join(session_id: int) -> View:
     if client is None:
         raise Conflict(_("No meeting service is set up. Ask the organiser."))
     try:
-        client.create(ev.uid, ev.title, record=True)
+        base = str(current_app.config["BASE_URL"]).rstrip("/")
+        client.create(
+            ev.uid,
+            ev.title,
+            record=True,
+            recording_ready_url=f"{base}/events/bbb/{ev.id}/recording-ready",
+            analytics_url=f"{base}/events/bbb/{ev.id}/analytics",
+        )
         url = client.join_url(
             ev.uid, full_name=current_user.name, user_id=str(current_user.id), moderator=moderator
         )
@@ -370,6 +378,60 @@ def join(session_id: int) -> View:
         services.note_join(db.session, reg)
     db.session.commit()
     return redirect(url)
+
+
+# Callbacks from BigBlueButton: signed with the shared secret, checked before anything is kept
+
+
+def _callback_session(session_id: int) -> tuple[EventSession, bbb.Client]:
+    ev = _get(EventSession, session_id)
+    client = bbb.client_for(current_app)
+    if client is None or ev.kind is not SessionKind.ONLINE_BBB:
+        raise NotFound()
+    return ev, client
+
+
+def _verified(token: str | None, client: bbb.Client) -> dict[str, Any]:
+    try:
+        return bbb.verify_jwt(token or "", client.secret)
+    except bbb.BadSignature as exc:
+        current_app.logger.warning("refused a meeting service callback: %s", exc)
+        raise Forbidden() from exc
+
+
+@bp.post("/events/bbb/<int:session_id>/recording-ready")
+@csrf.exempt
+def recording_ready(session_id: int) -> View:
+    """BBB's recording-ready callback: ``signed_parameters`` is a JWT naming the meeting."""
+    ev, client = _callback_session(session_id)
+    claims = _verified(request.form.get("signed_parameters"), client)
+    if claims.get("meeting_id") != ev.uid:
+        raise Forbidden()
+    try:
+        found = client.recordings(ev.uid)
+    except (bbb.MeetingServiceDown, bbb.MeetingServiceError) as exc:
+        current_app.logger.warning("meeting service for session %s: %s", ev.id, exc)
+        return Response("try again later", status=503)
+    services.import_recordings(db.session, ev, [r.url for r in found])
+    db.session.commit()
+    return Response("ok", mimetype="text/plain")
+
+
+@bp.post("/events/bbb/<int:session_id>/analytics")
+@csrf.exempt
+def analytics(session_id: int) -> Response:
+    """BBB's analytics callback (Bearer JWT): who came, when, and for how long."""
+    ev, client = _callback_session(session_id)
+    auth = request.headers.get("Authorization", "")
+    _verified(auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None, client)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or body.get("meeting_id") != ev.uid:
+        raise Forbidden()
+    data = body.get("data") if isinstance(body.get("data"), dict) else {}
+    attendees = [a for a in (data or {}).get("attendees") or [] if isinstance(a, dict)]
+    services.apply_meeting_attendance(db.session, ev, attendees)
+    db.session.commit()
+    return Response("ok", mimetype="text/plain")
 
 
 # The private feed

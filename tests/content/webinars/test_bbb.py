@@ -239,3 +239,116 @@ def test_fetch_recordings_from_the_meeting_service(
     assert [(r.url, r.is_published) for r in ev.recordings] == [
         ("https://bbb.example.org/playback/r1", False)
     ]
+
+
+def test_verify_jwt_accepts_only_our_signature() -> None:
+    good = bbb.sign_jwt({"meeting_id": "m1"}, SECRET)
+    assert bbb.verify_jwt(good, SECRET) == {"meeting_id": "m1"}
+    assert bbb.verify_jwt(bbb.sign_jwt({"a": 1}, SECRET, "HS512"), SECRET) == {"a": 1}
+    head, body, _mac = good.split(".")
+    unsigned = bbb._b64encode(b'{"alg":"none","typ":"JWT"}') + f".{body}."
+    expired = bbb.sign_jwt({"exp": 1}, SECRET)
+    for token in (
+        bbb.sign_jwt({"meeting_id": "m1"}, "not-the-secret"),
+        unsigned,
+        expired,
+        "not.a.jwt",
+        "",
+        f"{head}.{bbb._b64encode(b'{}')}.{_mac}",  # claims changed after signing
+    ):
+        with pytest.raises(bbb.BadSignature):
+            bbb.verify_jwt(token, SECRET)
+
+
+def test_join_asks_for_callbacks(
+    client: FlaskClient,
+    configured: FakeBBB,
+    create_user: Callable[..., User],
+    create_session: Callable[..., EventSession],
+    login: Login,
+) -> None:
+    ev = _bbb_session(create_session)
+    login(create_user("admin", everywhere=True))
+    client.get(f"/events/{ev.id}/join")
+    params = configured.meetings[ev.uid]["params"]
+    assert params["meta_analytics-callback-url"].endswith(f"/events/bbb/{ev.id}/analytics")
+    assert params["meta_bbb-recording-ready-url"].endswith(f"/events/bbb/{ev.id}/recording-ready")
+    assert params["meetingKeepEvents"] == "true"
+
+
+def test_recording_ready_callback(
+    client: FlaskClient,
+    session: Session,
+    configured: FakeBBB,
+    create_session: Callable[..., EventSession],
+) -> None:
+    ev = _bbb_session(create_session)
+    configured.recordings[ev.uid] = [{"id": "r1", "url": "https://bbb.example.org/playback/r1"}]
+    url = f"/events/bbb/{ev.id}/recording-ready"
+    forged = bbb.sign_jwt({"meeting_id": ev.uid, "record_id": "r1"}, "guessed-secret")
+    assert client.post(url, data={"signed_parameters": forged}).status_code == 403
+    other = bbb.sign_jwt({"meeting_id": "another-meeting"}, SECRET)
+    assert client.post(url, data={"signed_parameters": other}).status_code == 403
+    assert client.post(url, data={}).status_code == 403
+    session.refresh(ev)
+    assert ev.recordings == []
+    signed = bbb.sign_jwt({"meeting_id": ev.uid, "record_id": "r1"}, SECRET)
+    assert client.post(url, data={"signed_parameters": signed}).status_code == 200
+    session.refresh(ev)
+    assert [r.url for r in ev.recordings] == ["https://bbb.example.org/playback/r1"]
+
+
+def test_analytics_callback_sets_attendance(
+    client: FlaskClient,
+    session: Session,
+    configured: FakeBBB,
+    create_user: Callable[..., User],
+    create_session: Callable[..., EventSession],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from lms.xapi import events
+
+    monkeypatch.setattr(events, "VERBS", events.VERBS | {"attended"})
+    ev = _bbb_session(create_session)
+    came, absent = create_user(), create_user()
+    a = services.register(session, ev, came)
+    b = services.register(session, ev, absent)
+    session.commit()
+    body = {
+        "version": "1.0",
+        "meeting_id": ev.uid,
+        "data": {
+            "attendees": [
+                {
+                    "ext_user_id": str(came.id),
+                    "name": came.name,
+                    "moderator": False,
+                    "joins": ["2026-12-01 10:00:00 +0000", "2026-12-01 10:40:00 +0000"],
+                    "leaves": ["2026-12-01 10:30:00 +0000", "2026-12-01 10:55:00 +0000"],
+                    "duration": 2700,
+                }
+            ]
+        },
+    }
+    url = f"/events/bbb/{ev.id}/analytics"
+    forged = {"Authorization": f"Bearer {bbb.sign_jwt({}, 'guessed', 'HS512')}"}
+    assert client.post(url, json=body, headers=forged).status_code == 403
+    assert client.post(url, json=body).status_code == 403
+    session.refresh(a)
+    assert a.status.value == "registered"
+    good = {"Authorization": f"Bearer {bbb.sign_jwt({}, SECRET, 'HS512')}"}
+    assert client.post(url, json=body | {"meeting_id": "x"}, headers=good).status_code == 403
+    assert client.post(url, json=body, headers=good).status_code == 200
+    session.refresh(a)
+    session.refresh(b)
+    assert a.status.value == "attended"
+    assert [(r.minutes, r.source) for r in a.attendance] == [
+        (30, AttendanceSource.MEETING),
+        (15, AttendanceSource.MEETING),
+    ]
+    assert a.minutes_present == 45
+    assert b.status.value == "no_show"
+    from tests.content.conftest import events_of
+
+    (event,) = events_of(session, "attended")
+    assert event["result"] == {"duration": "PT45M"}
