@@ -118,9 +118,11 @@ def _register_blueprints(app: Flask) -> None:
     for name in ("content.courses.views", "content.progress.views", "content.certificates.views"):
         module = __import__(name, fromlist=["bp"])
         app.register_blueprint(module.bp)
+    from content.webinars.api import bp as webinars_api_bp
     from content.webinars.views import bp as webinars_bp
 
     app.register_blueprint(webinars_bp)
+    app.register_blueprint(webinars_api_bp)
 
 
 def _security_headers(app: Flask) -> None:

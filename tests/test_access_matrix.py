@@ -545,6 +545,40 @@ CASES = [
         "/events/manage/sessions/{wb_ahead}/attendance.csv",
         ORG_PAGE,
     ),
+    # webinars (JSON): the caller's own registration, and organisers' lists
+    Case("webinars_api.events", "GET", "/api/v1/events", API_SIGNED_IN),
+    Case("webinars_api.event", "GET", "/api/v1/events/{wb_ahead}", API_SIGNED_IN),
+    Case(
+        "webinars_api.event",
+        "GET",
+        "/api/v1/events/{wb_only_b}",
+        rule(200, ("admin",), denied=404, anonymous=401),
+    ),
+    Case(
+        "webinars_api.my_registration",
+        "GET",
+        "/api/v1/events/{wb_ahead}/registration",
+        rule(200, ("learner",), denied=404, anonymous=401),
+    ),
+    Case(
+        "webinars_api.register",
+        "POST",
+        "/api/v1/events/{wb_ahead}/registration",
+        rule(201, SIGNED_IN, anonymous=401, overrides={"learner": 409}),
+    ),
+    Case(
+        "webinars_api.unregister",
+        "DELETE",
+        "/api/v1/events/{wb_ahead}/registration",
+        rule(204, ("learner",), denied=409, anonymous=401),
+    ),
+    Case("webinars_api.registrations", "GET", "/api/v1/events/{wb_ahead}/registrations", API_ORG),
+    Case(
+        "webinars_api.registrations",
+        "GET",
+        "/api/v1/events/{wb_only_b}/registrations",
+        rule(200, ("admin",), anonymous=401),
+    ),
     # JSON API
     Case("orgs_api.units", "GET", "/api/v1/units", API_ORG),
     Case("orgs_api.unit", "GET", "/api/v1/units/{lib_a}", API_ORG),

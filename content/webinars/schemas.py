@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import fields
+from marshmallow import Schema, fields
 
 from content.webinars.models import SessionKind
 from lms.config import LOCALES
@@ -123,3 +123,39 @@ class StaffRegistrationSchema(FormSchema):
 
 class MonthQuerySchema(FormSchema):
     month = Text(max_length=7)
+
+
+# Output (the JSON API)
+
+
+class SeriesOut(Schema):
+    id = fields.Integer()
+    title = fields.String()
+
+
+class SessionOut(Schema):
+    """A session as the API shows it; times are UTC (ISO 8601) with the organiser's zone."""
+
+    id = fields.Integer()
+    uid = fields.String()
+    title = fields.String()
+    series = fields.Nested(SeriesOut)
+    starts_at = fields.DateTime()
+    ends_at = fields.DateTime()
+    timezone = fields.String()
+    language = fields.String()
+    capacity = fields.Integer()
+    kind = fields.Function(lambda ev: ev.kind.value)
+    address = fields.String(allow_none=True)
+    room = fields.String(allow_none=True)
+    is_cancelled = fields.Boolean()
+
+
+class RegistrationOut(Schema):
+    id = fields.Integer()
+    session_id = fields.Integer()
+    user_id = fields.Integer()
+    name = fields.Function(lambda reg: reg.user.name)
+    status = fields.Function(lambda reg: reg.status.value)
+    waitlisted_at = fields.DateTime(allow_none=True)
+    minutes_present = fields.Integer()
