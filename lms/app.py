@@ -115,7 +115,12 @@ def _register_blueprints(app: Flask) -> None:
         # Packages built in parallel register here as they land.
         module = __import__(name, fromlist=["bp"])
         app.register_blueprint(module.bp)
-    for name in ("content.courses.views", "content.progress.views", "content.certificates.views"):
+    for name in (
+        "content.courses.views",
+        "content.courses.api",
+        "content.progress.views",
+        "content.certificates.views",
+    ):
         module = __import__(name, fromlist=["bp"])
         app.register_blueprint(module.bp)
     from content.webinars.api import bp as webinars_api_bp

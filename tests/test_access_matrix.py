@@ -405,6 +405,28 @@ CASES = [
     Case(
         "certificates.certificate", "GET", "/certificates/no-such-code", dict.fromkeys(ROLES, 404)
     ),
+    # content server: the JSON API (read-only, the signed-in learner's own progress)
+    Case("courses_api.catalogue", "GET", "/api/v1/courses", API_SIGNED_IN),
+    Case(
+        "courses_api.catalogue",
+        "GET",
+        "/api/v1/courses?per_page=0",
+        rule(422, SIGNED_IN, anonymous=401),
+    ),
+    Case("courses_api.course", "GET", "/api/v1/courses/matrix-course", API_SIGNED_IN),
+    Case(
+        "courses_api.course",
+        "GET",
+        "/api/v1/courses/matrix-draft",
+        rule(409, SIGNED_IN, anonymous=401),
+    ),
+    Case(
+        "courses_api.course_progress",
+        "GET",
+        "/api/v1/courses/matrix-course/progress",
+        rule(200, ("learner",), anonymous=401),
+    ),
+    Case("courses_api.enrolments", "GET", "/api/v1/enrolments", API_SIGNED_IN),
     # webinars and course days: the learner's calendar (sessions of region A are open to all;
     # region B's are for its own staff), the feed, planning and registrations
     Case("webinars.upcoming", "GET", "/events", SIGNED_IN_PAGE),

@@ -76,6 +76,23 @@ def latest_version(session: Session, course_id: int) -> CourseVersion | None:
     )
 
 
+def latest_versions(session: Session, course_ids: list[int]) -> dict[int, CourseVersion]:
+    """The latest version of each of ``course_ids`` (one query)."""
+    if not course_ids:
+        return {}
+    newest = (
+        select(CourseVersion.course_id, func.max(CourseVersion.number).label("number"))
+        .where(CourseVersion.course_id.in_(course_ids))
+        .group_by(CourseVersion.course_id)
+        .subquery()
+    )
+    stmt = select(CourseVersion).join(
+        newest,
+        (CourseVersion.course_id == newest.c.course_id) & (CourseVersion.number == newest.c.number),
+    )
+    return {version.course_id: version for version in session.scalars(stmt)}
+
+
 def catalogue(
     *, locale: str | None = None, topic: str | None = None, max_minutes: int | None = None
 ) -> Select[Course]:

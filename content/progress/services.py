@@ -114,6 +114,21 @@ def done_ids(session: Session, enrolment: Enrolment) -> set[int]:
     )
 
 
+def done_by_enrolment(session: Session, enrolments: list[Enrolment]) -> dict[int, set[int]]:
+    """The done item ids of each enrolment (one query for the whole list)."""
+    found: dict[int, set[int]] = {e.id: set() for e in enrolments}
+    if not enrolments:
+        return found
+    rows = session.execute(
+        select(ItemProgress.enrolment_id, ItemProgress.item_id).where(
+            ItemProgress.enrolment_id.in_(list(found))
+        )
+    )
+    for enrolment_id, item_id in rows:
+        found[enrolment_id].add(item_id)
+    return found
+
+
 def mark_done(session: Session, enrolment: Enrolment, item_id: int, *, locale: str) -> bool:
     """Record an item as done (once) and complete the course if that was the last one.
 

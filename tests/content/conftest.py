@@ -21,7 +21,12 @@ from lms.outbox.models import OutboxMessage
 
 @pytest.fixture
 def request_context(app: Flask) -> Any:
-    """Services translate their messages, which needs a request (its locale)."""
+    """A request (English) for code that needs one, such as services reading the config.
+
+    The content server's own factories and tests do without: the test client reuses an
+    application context that is already pushed, so its requests would share one ``g`` (and
+    the language chosen first) and one database session.
+    """
     with app.test_request_context(headers={"Accept-Language": "en"}) as ctx:
         yield ctx
 
@@ -31,7 +36,7 @@ def _tr(title: str, **extra: Any) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture
-def create_course(session: Session, request_context: Any) -> Callable[..., Course]:
+def create_course(session: Session) -> Callable[..., Course]:
     """``create_course(publish=True)``: one module with a lesson, a quiz and a reflection.
 
     The quiz has a single-choice question (choices "Right", "Wrong") and a short-answer
@@ -129,7 +134,7 @@ def wrong_answers(item: Item) -> dict[int, list[str]]:
 
 
 @pytest.fixture
-def enrol(session: Session, request_context: Any) -> Callable[[Course, User], Enrolment]:
+def enrol(session: Session) -> Callable[[Course, User], Enrolment]:
     def make(course: Course, user: User) -> Enrolment:
         enrolment = progress.enrol(session, course, user, locale="en")
         session.commit()

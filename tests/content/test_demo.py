@@ -15,7 +15,7 @@ from tests.content.conftest import count
 FIXTURES = Path(__file__).parent / "fixtures" / "demo"
 
 
-def test_demo_loads_a_tree_into_a_published_course(session, request_context):
+def test_demo_loads_a_tree_into_a_published_course(session):
     (course,) = load_demo_courses(session, FIXTURES)
     assert course.slug == "tiny-course"
     assert course.is_published
@@ -49,7 +49,7 @@ def test_demo_loads_a_tree_into_a_published_course(session, request_context):
     )
 
 
-def test_demo_loading_twice_adds_nothing(session, request_context):
+def test_demo_loading_twice_adds_nothing(session):
     assert len(load_demo_courses(session, FIXTURES)) == 1
     assert load_demo_courses(session, FIXTURES) == []
     assert count(session, Course) == 1
@@ -65,7 +65,7 @@ def test_demo_bad_front_matter_names_the_file(tmp_path):
         split_front_matter("title = 'a'", path)
 
 
-def test_demo_pilot_courses_load_in_every_language(session, request_context):
+def test_demo_pilot_courses_load_in_every_language(session):
     courses = {c.slug: c for c in load_demo_courses(session, DEMO_ROOT)}
     assert {"digital-mediation", "digital-leadership"} <= set(courses)
     for course in courses.values():
@@ -78,7 +78,7 @@ def test_demo_pilot_courses_load_in_every_language(session, request_context):
     assert sorted(courses["digital-mediation"].locales) == ["da", "en", "nb", "sv"]
 
 
-def test_demo_puts_the_first_librarys_staff_into_the_courses(session, request_context):
+def test_demo_puts_the_first_librarys_staff_into_the_courses(session):
     from sqlalchemy import select
 
     from content.progress.models import Enrolment, ItemProgress

@@ -13,7 +13,7 @@ from lms.errors import Conflict, ValidationFailed
 from tests.content.conftest import count, items_of
 
 
-def test_create_course_needs_a_title_in_the_fallback_language(session, request_context):
+def test_create_course_needs_a_title_in_the_fallback_language(session):
     with pytest.raises(ValidationFailed) as caught:
         services.create_course(
             session, slug="x", translations={"sv": {"title": "Bara svenska"}}, fallback_locale="en"
@@ -30,7 +30,7 @@ def test_create_course_refuses_a_slug_in_use(session, create_course):
     assert "slug" in caught.value.errors
 
 
-def test_course_translations_are_sanitised_and_blank_titles_removed(session, request_context):
+def test_course_translations_are_sanitised_and_blank_titles_removed(session):
     course = services.create_course(
         session,
         slug="c",

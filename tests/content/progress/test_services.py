@@ -24,9 +24,7 @@ def test_enrol_twice_is_one_enrolment_with_one_event(create_course, create_user,
     assert registered[0]["actor"] == {"user_id": learner.id, "name": learner.name}
 
 
-def test_enrol_in_unpublished_course_is_refused(
-    create_course, create_user, session, request_context
-):
+def test_enrol_in_unpublished_course_is_refused(create_course, create_user, session):
     course = create_course(publish=False)
     with pytest.raises(Conflict):
         progress.enrol(session, course, create_user("learner"), locale="en")

@@ -1,0 +1,190 @@
+"""The catalogue, a course, and the signed-in learner's enrolments and progress (JSON, read-only).
+
+Signed in by the session cookie, with the same rules as the HTML pages; texts come in the
+request's language (``Accept-Language`` or the account's choice), falling back as the course
+says. Errors come from the one handler in :mod:`lms.errors` as ``{"errors": …}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import Schema, fields
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from content.certificates.models import Certificate
+from content.courses import services
+from content.courses.models import Course
+from content.courses.snapshot import Snapshot
+from content.progress import services as progress
+from content.progress.models import Enrolment
+from lms.db import db
+from lms.errors import NotFound, error_response
+from lms.orgs.schemas import PageQuerySchema
+from lms.schema import Integer, Text, load
+from lms.web import paginate
+
+bp = Blueprint("courses_api", __name__, url_prefix="/api/v1")
+
+
+@bp.before_request
+def _signed_in() -> Response | None:
+    if not current_user.is_authenticated:
+        return error_response(401, _("Sign in to use this service."))
+    return None
+
+
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
+class CatalogueQuerySchema(PageQuerySchema):
+    language = Text(max_length=8)
+    topic = Text(max_length=80)
+    max_minutes = Integer()
+
+
+class ItemOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()  # an ItemKind, a str enum
+    title = fields.String()
+
+
+class ProgressItemOut(ItemOut):
+    done = fields.Boolean()
+
+
+class ModuleOut(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    summary = fields.String()
+    items = fields.List(fields.Nested(ItemOut))
+
+
+class CourseOut(Schema):
+    """A course as its latest published version shows it."""
+
+    slug = fields.String()
+    title = fields.String()
+    summary = fields.String()
+    topic = fields.String()
+    estimated_minutes = fields.Integer()
+    locales = fields.List(fields.String())
+    url = fields.Function(lambda view: url_for("learn.course", slug=view.slug, _external=True))
+
+
+class CourseDetailOut(CourseOut):
+    description_html = fields.String()  # sanitised when written
+    modules = fields.List(fields.Nested(ModuleOut))
+
+
+class ProgressOut(Schema):
+    course = fields.Nested(CourseOut)
+    version = fields.Integer()
+    enrolled_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+    done = fields.Integer()
+    total = fields.Integer()
+    certificate_url = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(ProgressItemOut))
+
+
+def _published(slug: str) -> tuple[Course, Snapshot]:
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        raise NotFound()
+    progress.check_open(course)
+    version = services.latest_version(db.session, course.id)
+    if version is None:
+        raise NotFound()
+    return course, Snapshot(version.snapshot, _locale())
+
+
+@bp.get("/courses")
+def catalogue() -> Response:
+    query = load(CatalogueQuerySchema(), request.args)
+    stmt = services.catalogue(
+        locale=query.get("language") or None,
+        topic=query.get("topic") or None,
+        max_minutes=query.get("max_minutes"),
+    )
+    page = paginate(db.session, stmt, page=query["page"], per_page=query["per_page"])
+    versions = services.latest_versions(db.session, [c.id for c in page.items])
+    views = [Snapshot(versions[c.id].snapshot, _locale()) for c in page.items if c.id in versions]
+    return jsonify(
+        items=CourseOut(many=True).dump(views),
+        page=page.page,
+        per_page=page.per_page,
+        total=page.total,
+    )
+
+
+@bp.get("/courses/<slug>")
+def course(slug: str) -> Response:
+    _course, view = _published(slug)
+    return jsonify(CourseDetailOut().dump(view))
+
+
+def _progress(enrolment: Enrolment, done: set[int], certificate: Certificate | None) -> Any:
+    view = Snapshot(enrolment.version.snapshot, _locale())
+    items = [
+        {"id": i.id, "kind": i.kind, "title": i.title, "done": i.id in done} for i in view.items
+    ]
+    return {
+        "course": view,
+        "version": enrolment.version.number,
+        "enrolled_at": enrolment.enrolled_at,
+        "completed_at": enrolment.completed_at,
+        "done": sum(1 for i in items if i["done"]),
+        "total": len(items),
+        "certificate_url": (
+            url_for("certificates.certificate", code=certificate.code, _external=True)
+            if certificate is not None
+            else None
+        ),
+        "items": items,
+    }
+
+
+@bp.get("/courses/<slug>/progress")
+def course_progress(slug: str) -> Response:
+    """The signed-in learner's progress in one course (403 when not enrolled)."""
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None:
+        raise NotFound()
+    enrolment = progress.require_enrolment(db.session, current_user, course)
+    done = progress.done_ids(db.session, enrolment)
+    certificate = db.session.scalar(
+        select(Certificate).where(Certificate.enrolment_id == enrolment.id)
+    )
+    return jsonify(ProgressOut().dump(_progress(enrolment, done, certificate)))
+
+
+@bp.get("/enrolments")
+def enrolments() -> Response:
+    """Every enrolment of the signed-in learner, with how far they are (four queries)."""
+    mine = list(
+        db.session.scalars(
+            select(Enrolment)
+            .where(Enrolment.user_id == current_user.id)
+            .options(selectinload(Enrolment.version))
+            .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc())
+        )
+    )
+    done = progress.done_by_enrolment(db.session, mine)
+    certificates = {
+        c.enrolment_id: c
+        for c in db.session.scalars(
+            select(Certificate).where(Certificate.enrolment_id.in_([e.id for e in mine]))
+        )
+    }
+    rows = [_progress(e, done.get(e.id, set()), certificates.get(e.id)) for e in mine]
+    for row in rows:
+        row.pop("items")
+    return jsonify(items=ProgressOut(many=True, exclude=("items",)).dump(rows))
