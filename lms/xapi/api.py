@@ -23,6 +23,7 @@ from lms.db import db, utcnow
 from lms.errors import DomainError
 from lms.extensions import csrf
 from lms.xapi import documents as docs
+from lms.xapi import forwarding
 from lms.xapi.auth import Principal, principal_from_basic, principal_from_user, require
 from lms.xapi.errors import Invalid, NotFound, XapiError
 from lms.xapi.http import (
@@ -56,9 +57,10 @@ csrf.exempt(bp)
 @bp.record_once
 def _on_register(state: Any) -> None:
     # Learning events become statements through the outbox (lms.xapi.emit).
-    from lms.xapi import emit
+    from lms.xapi import emit, forwarding
 
     emit.init_app(state.app)
+    forwarding.init_app(state.app)
 
 
 SUPPORTED = ["1.0.3", "1.0.2", "1.0.1", "1.0.0", "2.0.0"]
@@ -274,7 +276,14 @@ def _put_statement(xreq: XapiRequest, principal: Principal) -> Response:
     if "id" in statement and str(statement["id"]).lower() != sid:
         raise Invalid("the statement's id differs from statementId", field="statement.id")
     statement = {**statement, "id": statement.get("id", xreq.params["statementId"])}
-    store_statements(SqlStatementStore(db.session), [statement], principal, xreq.ctx, parts=parts)
+    store_statements(
+        SqlStatementStore(db.session),
+        [statement],
+        principal,
+        xreq.ctx,
+        parts=parts,
+        after_store=forwarding.enqueue_for(db.session),
+    )
     return Response(status=204)
 
 
@@ -287,7 +296,12 @@ def _post_statements(xreq: XapiRequest, principal: Principal) -> Response:
     if not statements:
         raise Invalid("no statements given", field="statement")
     ids = store_statements(
-        SqlStatementStore(db.session), statements, principal, xreq.ctx, parts=parts
+        SqlStatementStore(db.session),
+        statements,
+        principal,
+        xreq.ctx,
+        parts=parts,
+        after_store=forwarding.enqueue_for(db.session),
     )
     return _json(ids)
 

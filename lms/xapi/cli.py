@@ -77,3 +77,70 @@ def disable_client(key: str) -> None:
     click.echo(f"Client {key} disabled.")
     db.remove()
     db.engine.dispose()
+
+
+@lrs_group.command("add-forward")
+@click.argument("name")
+@click.argument("endpoint")
+@click.option("--username", required=True, help="The other LRS's key (HTTP Basic user).")
+@click.option("--secret", required=True, help="The other LRS's secret.")
+@click.option("--xapi-version", default="1.0.3", show_default=True)
+@click.option("--verb-prefix", help="Forward only statements whose verb starts so.")
+@click.option("--activity-prefix", help="…or whose object activity starts so.")
+@with_appcontext
+def add_forward(
+    name: str,
+    endpoint: str,
+    username: str,
+    secret: str,
+    xapi_version: str,
+    verb_prefix: str | None,
+    activity_prefix: str | None,
+) -> None:
+    """Forward statements stored from now on to the LRS at ENDPOINT (…/xapi/)."""
+    from lms.xapi.models import ForwardTarget
+
+    if not endpoint.lower().startswith(("http://", "https://")):
+        raise click.ClickException("the endpoint must be an http(s) URL")
+    with transaction() as session:
+        target = ForwardTarget(
+            name=name,
+            endpoint=endpoint,
+            username=username,
+            secret=secret,
+            version=xapi_version,
+            verb_prefix=verb_prefix,
+            activity_prefix=activity_prefix,
+        )
+        session.add(target)
+        session.flush()
+        click.echo(f"Forwarding to {name} (#{target.id}).")
+    db.remove()
+    db.engine.dispose()
+
+
+@lrs_group.command("list-forwards")
+@with_appcontext
+def list_forwards() -> None:
+    """Show every forwarding target with what is pending, delivered and failing for it."""
+    from lms.outbox.models import OutboxMessage
+    from lms.xapi.forwarding import CHANNEL
+    from lms.xapi.models import ForwardTarget
+
+    counts: dict[tuple[int, str], int] = {}
+    rows = db.session.execute(
+        select(OutboxMessage.payload, OutboxMessage.status).where(OutboxMessage.channel == CHANNEL)
+    )
+    for payload, status in rows:
+        key = (int(payload["target"]), str(status))
+        counts[key] = counts.get(key, 0) + 1
+    for target in db.session.scalars(select(ForwardTarget).order_by(ForwardTarget.id)):
+        state = "active" if target.is_active else "disabled"
+        tally = ", ".join(
+            f"{status}: {n}" for (tid, status), n in sorted(counts.items()) if tid == target.id
+        )
+        click.echo(
+            f"#{target.id} {target.name} {target.endpoint} [{state}] {tally or 'nothing yet'}"
+        )
+    db.remove()
+    db.engine.dispose()

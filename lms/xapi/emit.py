@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask
 
 from lms.db import db
+from lms.xapi import forwarding
 from lms.xapi.auth import Principal
 from lms.xapi.statements import store_statements
 from lms.xapi.storage import SqlStatementStore
@@ -118,7 +119,13 @@ SYSTEM = Principal(client=None, user=None, scopes=frozenset({"all"}))
 def deliver_event(app: Flask, payload: dict[str, Any]) -> None:
     """Outbox handler: store the event's statement (flushes; the worker commits)."""
     statement = statement_from_event(payload, app.config["BASE_URL"])
-    store_statements(SqlStatementStore(db.session), [statement], SYSTEM, Ctx())
+    store_statements(
+        SqlStatementStore(db.session),
+        [statement],
+        SYSTEM,
+        Ctx(),
+        after_store=forwarding.enqueue_for(db.session),
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -152,3 +152,23 @@ class Activity(Base):
     id: Mapped[str] = mapped_column(IRI, primary_key=True)
     definition: Mapped[str] = mapped_column(Text, default="{}")  # JSON
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ForwardTarget(Base):
+    """An external LRS that receives a copy of the statements stored here.
+
+    The secret is kept as given: Librarena must present it to the other LRS (HTTP Basic).
+    """
+
+    __tablename__ = "xapi_forward_targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    endpoint: Mapped[str] = mapped_column(String(1024))  # ends with the xAPI base, e.g. …/xapi/
+    username: Mapped[str] = mapped_column(String(255))
+    secret: Mapped[str] = mapped_column(String(255))
+    version: Mapped[str] = mapped_column(String(10), default="1.0.3")
+    verb_prefix: Mapped[str | None] = mapped_column(IRI)  # forward only verbs starting so
+    activity_prefix: Mapped[str | None] = mapped_column(IRI)  # or objects starting so
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -293,8 +294,11 @@ def store_statements(
     ctx: Ctx,
     *,
     parts: list[Part] | None = None,
+    after_store: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> list[str]:
     """Validate and store a batch, all or nothing; returns the ids in order.
+
+    ``after_store`` gets the statements actually stored (not the repeats), e.g. to forward them.
 
     A statement whose id is already stored with the same content is not stored again; with
     other content it is a 409 Conflict. Two statements of one batch with the same id are 400.
@@ -352,6 +356,8 @@ def store_statements(
         for item in new:
             for activity_id, definition in _activity_definitions(item.data):
                 store.merge_activity(activity_id, definition)
+    if after_store is not None and new:
+        after_store([item.data for item in new])
     return ids
 
 

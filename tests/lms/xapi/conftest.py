@@ -1,19 +1,26 @@
-"""LRS test helpers: a client with chosen scopes, its Basic header, and statement factories."""
+"""LRS test helpers: a client with chosen scopes, its Basic header, statement factories, and a
+second LRS served by a real WSGI server (its own database: requests come from another thread,
+so they cannot share the rolled-back transaction of the other tests)."""
 
 from __future__ import annotations
 
 import base64
 import copy
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 
+from lms.db import Base, db
 from lms.xapi.auth import create_client
+from tests.conftest import make_test_app
 
 VERSION = {"X-Experience-API-Version": "1.0.3"}
 
@@ -73,3 +80,23 @@ def post(client: FlaskClient, headers: dict[str, str]) -> Callable[..., Any]:
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+@pytest.fixture(scope="module")
+def live_lrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
+    """A second Librarena LRS on 127.0.0.1: its endpoint, and the key and secret of a client."""
+    folder: Path = tmp_path_factory.mktemp("second-lrs")
+    app = make_test_app(f"sqlite:///{folder / 'lrs.sqlite3'}", str(folder))
+    with app.app_context():
+        Base.metadata.create_all(db.engine)
+        client, secret = create_client(db.session, "remote", ["all"])
+        key = client.key
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/xapi/", key, secret
+    server.shutdown()
+    thread.join(timeout=5)
+    with app.app_context():
+        db.engine.dispose()

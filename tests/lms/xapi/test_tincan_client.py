@@ -7,11 +7,8 @@ the rolled-back transaction of the other tests).
 from __future__ import annotations
 
 import json
-import threading
 import urllib.request
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -25,30 +22,6 @@ from tincan import (
     StatementList,
     Verb,
 )
-from werkzeug.serving import make_server
-
-from lms.db import Base, db
-from lms.xapi.auth import create_client
-from tests.conftest import make_test_app
-
-
-@pytest.fixture(scope="module")
-def live_lrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
-    folder: Path = tmp_path_factory.mktemp("tincan")
-    app = make_test_app(f"sqlite:///{folder / 'lrs.sqlite3'}", str(folder))
-    with app.app_context():
-        Base.metadata.create_all(db.engine)
-        client, secret = create_client(db.session, "tincan", ["all"])
-        key = client.key
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/xapi/", key, secret
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture
