@@ -101,7 +101,7 @@ class SessionSchema(FormSchema):
     address = Text(max_length=300)
     room = Text(max_length=100)
     description = Text(max_length=20_000)
-    presenters = fields.List(Integer(), load_default=list)
+    presenters = Text(max_length=2000)  # e-mail addresses, separated by commas or lines
 
 
 class AttendanceSchema(FormSchema):

@@ -4,6 +4,7 @@ and registrations, the manager's staff registrations, and the calendar files."""
 from __future__ import annotations
 
 import calendar as monthcal
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -620,6 +621,22 @@ def _session_context() -> dict[str, Any]:
     }
 
 
+def _presenters(text: str | None) -> list[User]:
+    """The accounts named by e-mail address; an address without an account is an error."""
+    emails = [e.strip().lower() for e in re.split(r"[,;\s]+", text or "") if e.strip()]
+    found = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
+    missing = [e for e in emails if e not in found]
+    if missing:
+        raise ValidationFailed(
+            errors={
+                "presenters": [
+                    _("No account has the address %(email)s.", email=email) for email in missing
+                ]
+            }
+        )
+    return list(dict.fromkeys(found[e] for e in emails))
+
+
 def _session_input() -> services.SessionInput:
     data = load(SessionSchema(), request.form)
     zone = data["timezone"]
@@ -640,7 +657,7 @@ def _session_input() -> services.SessionInput:
             ends_at = value
     if errors or starts_at is None or ends_at is None:
         raise ValidationFailed(errors=errors)
-    presenters = [db.session.get(User, i) for i in data["presenters"]]
+    presenters = _presenters(data.get("presenters"))
     return services.SessionInput(
         title=data["title"],
         starts_at=starts_at,
@@ -653,7 +670,7 @@ def _session_input() -> services.SessionInput:
         address=data.get("address"),
         room=data.get("room"),
         description=data.get("description"),
-        presenters=[p for p in presenters if p is not None],
+        presenters=presenters,
     )
 
 
@@ -707,6 +724,7 @@ def _session_values(ev: EventSession) -> dict[str, Any]:
         "address": ev.address or "",
         "room": ev.room or "",
         "description": ev.description_html,
+        "presenters": ", ".join(p.user.email for p in ev.presenters),
     }
 
 

@@ -394,3 +394,27 @@ def test_recordings_added_published_and_watched(
         "id": str(rec.id),
         "name": {"sv": ev.title},
     }
+
+
+def test_presenters_by_e_mail(
+    client: FlaskClient,
+    session: Session,
+    create_user: Callable[..., User],
+    create_session: Callable[..., EventSession],
+    login: Login,
+) -> None:
+    ev = create_session()
+    presenter = create_user(email="presenter@example.org", name="Pia Presenter")
+    login(create_user("admin", everywhere=True))
+    url = f"/events/manage/{ev.series_id}/sessions/new"
+    unknown = client.post(url, data=_session_form(presenters="nobody@example.org"))
+    assert unknown.status_code == 422
+    assert "No account has the address nobody@example.org" in text_of(
+        unknown.get_data(as_text=True)
+    )
+    ok = client.post(url, data=_session_form(presenters=" Presenter@example.org, "))
+    assert ok.status_code == 302
+    created = session.scalars(select(EventSession).where(EventSession.id != ev.id)).one()
+    assert [p.user_id for p in created.presenters] == [presenter.id]
+    edit = client.get(f"/events/manage/sessions/{created.id}/edit").get_data(as_text=True)
+    assert 'value="presenter@example.org"' in edit
