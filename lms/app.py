@@ -120,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
         "content.courses.api",
         "content.progress.views",
         "content.certificates.views",
+        "content.openapi",
     ):
         module = __import__(name, fromlist=["bp"])
         app.register_blueprint(module.bp)

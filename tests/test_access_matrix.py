@@ -427,6 +427,7 @@ CASES = [
         rule(200, ("learner",), anonymous=401),
     ),
     Case("courses_api.enrolments", "GET", "/api/v1/enrolments", API_SIGNED_IN),
+    Case("openapi.document", "GET", "/api/v1/openapi.json", EVERYONE),
     # webinars and course days: the learner's calendar (sessions of region A are open to all;
     # region B's are for its own staff), the feed, planning and registrations
     Case("webinars.upcoming", "GET", "/events", SIGNED_IN_PAGE),

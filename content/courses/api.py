@@ -22,6 +22,7 @@ from content.certificates.models import Certificate
 from content.courses import services
 from content.courses.models import Course
 from content.courses.snapshot import Snapshot
+from content.openapi import documented
 from content.progress import services as progress
 from content.progress.models import Enrolment
 from lms.db import db
@@ -95,6 +96,13 @@ class ProgressOut(Schema):
     items = fields.List(fields.Nested(ProgressItemOut))
 
 
+class EnrolmentOut(ProgressOut):
+    """An enrolment in a list: the progress without its items."""
+
+    class Meta:
+        exclude = ("items",)
+
+
 def _published(slug: str) -> tuple[Course, Snapshot]:
     course = db.session.scalar(select(Course).where(Course.slug == slug))
     if course is None:
@@ -107,7 +115,9 @@ def _published(slug: str) -> tuple[Course, Snapshot]:
 
 
 @bp.get("/courses")
+@documented(response=CourseOut, query=CatalogueQuerySchema, paged=True)
 def catalogue() -> Response:
+    """Published courses, filtered by language, topic and length."""
     query = load(CatalogueQuerySchema(), request.args)
     stmt = services.catalogue(
         locale=query.get("language") or None,
@@ -126,7 +136,9 @@ def catalogue() -> Response:
 
 
 @bp.get("/courses/<slug>")
+@documented(response=CourseDetailOut)
 def course(slug: str) -> Response:
+    """A published course: its description, modules and items (never the answers)."""
     _course, view = _published(slug)
     return jsonify(CourseDetailOut().dump(view))
 
@@ -153,6 +165,7 @@ def _progress(enrolment: Enrolment, done: set[int], certificate: Certificate | N
 
 
 @bp.get("/courses/<slug>/progress")
+@documented(response=ProgressOut)
 def course_progress(slug: str) -> Response:
     """The signed-in learner's progress in one course (403 when not enrolled)."""
     course = db.session.scalar(select(Course).where(Course.slug == slug))
@@ -167,6 +180,7 @@ def course_progress(slug: str) -> Response:
 
 
 @bp.get("/enrolments")
+@documented(response=EnrolmentOut, many=True)
 def enrolments() -> Response:
     """Every enrolment of the signed-in learner, with how far they are (four queries)."""
     mine = list(
@@ -187,4 +201,4 @@ def enrolments() -> Response:
     rows = [_progress(e, done.get(e.id, set()), certificates.get(e.id)) for e in mine]
     for row in rows:
         row.pop("items")
-    return jsonify(items=ProgressOut(many=True, exclude=("items",)).dump(rows))
+    return jsonify(items=EnrolmentOut(many=True).dump(rows))

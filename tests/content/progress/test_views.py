@@ -213,3 +213,37 @@ def test_manager_sees_staff_progress(client, login, create_user, create_unit, cr
     assert "Mine Colleague" in page
     assert "0 of 3 items done" in page
     assert "Someone Else" not in page
+
+
+def test_lesson_page_embeds_allowed_video_with_a_policy_that_allows_it(
+    client, login, create_user, create_course, enrol, session
+):
+    from content.courses import services
+
+    course = create_course(publish=False)
+    lesson = items_of(course)[ItemKind.LESSON]
+    services.update_item(
+        session,
+        lesson,
+        translations={
+            "en": {
+                "title": "Video",
+                "body": '<iframe src="https://www.youtube-nocookie.com/embed/x1" title="Talk">'
+                '</iframe><iframe src="https://evil.example/embed/x"></iframe>',
+                "format": "html",
+            }
+        },
+    )
+    services.publish(session, course, by=None)
+    session.commit()
+    learner = create_user("learner")
+    enrol(course, learner)
+    login(learner)
+    resp = client.get(f"/courses/{course.slug}/items/{lesson.id}")
+    page = resp.get_data(as_text=True)
+    assert 'src="https://www.youtube-nocookie.com/embed/x1"' in page
+    assert "evil.example" not in page
+    policy = resp.headers["Content-Security-Policy"]
+    assert "frame-src https://www.youtube-nocookie.com" in policy
+    assert "object-src 'none'" in policy
+    assert "script-src" not in policy  # scripts stay at default-src 'self'
