@@ -91,7 +91,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # A unit of work that will write may ask for the write lock up front
+        # (``execution_options(sqlite_begin_immediate=True)``): a deferred transaction that
+        # reads and then writes fails at once with "database is locked" when another
+        # connection wrote in between, instead of waiting for busy_timeout.
+        immediate = conn.get_execution_options().get("sqlite_begin_immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

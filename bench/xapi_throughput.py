@@ -1,0 +1,175 @@
+"""Statements per second into an LRS: one per request, and batches of 100.
+
+    .venv/bin/python bench/xapi_throughput.py [--seconds 10] [--concurrency 8] [--workers 2]
+    .venv/bin/python bench/xapi_throughput.py --endpoint URL --key K --secret S   (another LRS)
+
+Without --endpoint it starts Librarena under gunicorn on 127.0.0.1 with a fresh SQLite store
+and a new client, and also a bare Flask endpoint under the same gunicorn settings as the
+ceiling of the HTTP stack. With --endpoint it measures that LRS instead (e.g. Ralph), so both
+can be run side by side on the same machine. Only loopback traffic; it stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parent.parent
+BARE_APP = """
+from flask import Flask, request, jsonify
+app = Flask(__name__)
+@app.post("/xapi/statements")
+def statements():
+    body = request.get_json()
+    return jsonify([s.get("id") for s in (body if isinstance(body, list) else [body])])
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def statement() -> dict[str, Any]:
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": {
+            "objectType": "Agent",
+            "account": {"homePage": "http://lib.example", "name": uuid.uuid4().hex[:8]},
+        },
+        "verb": {
+            "id": "http://adlnet.gov/expapi/verbs/completed",
+            "display": {"en-US": "completed"},
+        },
+        "object": {"id": f"http://lib.example/activities/{uuid.uuid4().hex[:6]}"},
+        "result": {"score": {"scaled": 0.5}, "completion": True},
+    }
+
+
+def load(endpoint: str, auth: str, batch: int, seconds: float, concurrency: int) -> float:
+    """Statements per second stored over ``seconds`` by ``concurrency`` keep-alive clients."""
+    url = urlsplit(endpoint)
+    path = url.path.rstrip("/") + "/statements"
+    stored = [0] * concurrency
+    errors: list[str] = []
+    stop = time.perf_counter() + seconds
+
+    def worker(n: int) -> None:
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": auth,
+            "X-Experience-API-Version": "1.0.3",
+        }
+        while time.perf_counter() < stop:
+            body = [statement() for _ in range(batch)] if batch > 1 else statement()
+            conn.request("POST", path, json.dumps(body), headers)
+            resp = conn.getresponse()
+            resp.read()
+            if resp.status != 200:
+                errors.append(f"{resp.status}")
+                if len(errors) > 20:
+                    return
+            else:
+                stored[n] += batch
+
+    begun = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        print(f"  ({len(errors)} failed requests, e.g. {errors[0]})", file=sys.stderr)
+    return sum(stored) / (time.perf_counter() - begun)
+
+
+def serve(
+    app_spec: str, env: dict[str, str], workers: int, cwd: Path
+) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), app_spec],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return proc, f"http://127.0.0.1:{port}/xapi"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--endpoint")
+    parser.add_argument("--key")
+    parser.add_argument("--secret")
+    args = parser.parse_args()
+    runs: list[tuple[str, str, str]] = []
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        if args.endpoint:
+            token = base64.b64encode(f"{args.key}:{args.secret}".encode()).decode()
+            runs.append(("lrs at " + args.endpoint, args.endpoint, f"Basic {token}"))
+        else:
+            folder = Path(tempfile.mkdtemp(prefix="xapi-throughput-"))
+            env = {
+                **os.environ,
+                "LIBRARENA_INSTANCE_PATH": str(folder),
+                "LIBRARENA_DATABASE_URL": f"sqlite:///{folder / 'lrs.sqlite3'}",
+            }
+            subprocess.run(
+                [str(BIN / "librarena"), "db", "upgrade"], env=env, check=True, capture_output=True
+            )
+            out = subprocess.run(
+                [str(BIN / "librarena"), "lrs", "add-client", "bench", "--scope", "all"],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            creds = dict(line.split(": ", 1) for line in out.strip().splitlines())
+            proc, endpoint = serve("wsgi:app", env, args.workers, ROOT)
+            procs.append(proc)
+            token = base64.b64encode(f"{creds['key']}:{creds['secret']}".encode()).decode()
+            runs.append(("librarena", endpoint, f"Basic {token}"))
+            (folder / "bare.py").write_text(BARE_APP)
+            proc, bare = serve("bare:app", env, args.workers, folder)
+            procs.append(proc)
+            runs.append(("bare flask (ceiling)", bare, "Basic x"))
+        print(f"{'target':<28} {'1/request':>12} {'100/request':>12}  statements/s")
+        for name, endpoint, auth in runs:
+            single = load(endpoint, auth, 1, args.seconds, args.concurrency)
+            batch = load(endpoint, auth, 100, args.seconds, args.concurrency)
+            print(f"{name:<28} {single:>12.0f} {batch:>12.0f}", flush=True)
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
