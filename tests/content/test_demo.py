@@ -91,3 +91,25 @@ def test_demo_puts_the_first_librarys_staff_into_the_courses(session):
     emails = set(session.scalars(select(User.email).where(User.id.in_(enrolled))))
     assert f"learner@{DEMO_DOMAIN}" not in emails  # the demo learner starts fresh
     assert count(session, ItemProgress) > 0
+
+
+@pytest.mark.parametrize("locale", ["sv", "nb", "da", "en"])
+def test_demo_every_pilot_page_renders_in_every_language(
+    client, login, create_user, session, locale
+):
+    from content.courses.snapshot import Snapshot
+    from content.progress import services as progress
+
+    learner = create_user("learner", locale=locale)
+    courses = load_demo_courses(session, DEMO_ROOT)
+    for course in courses:
+        progress.enrol(session, course, learner, locale=locale)
+    session.commit()
+    login(learner)
+    for course in courses:
+        assert client.get(f"/courses/{course.slug}").status_code == 200
+        view = Snapshot(latest_version(session, course.id).snapshot, locale)
+        for item in view.items:
+            resp = client.get(f"/courses/{course.slug}/items/{item.id}")
+            assert resp.status_code == 200, (course.slug, item.title)
+            assert f'<html lang="{locale}">' in resp.get_data(as_text=True)
