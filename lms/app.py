@@ -153,7 +153,7 @@ def _security_headers(app: Flask) -> None:
         g.setdefault("page_title", None)
 
 
-_TOKEN_IN_URL = re.compile(r"(/password/reset/|/invitation/)[^\s\"?/]+")
+_TOKEN_IN_URL = re.compile(r"(/password/reset/|/invitation/|/events/feed/)[^\s\"?/]+")
 
 
 class RedactTokens(logging.Filter):

@@ -34,6 +34,11 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "LOGIN_RATE_LIMIT_PER_CLIENT": ("60 per hour", "Failed sign-ins per client address"),
     "SECURE_COOKIES": (False, "Set Secure on cookies; turn on behind HTTPS"),
     "PASSWORD_RESET_HOURS": (2, "How long a password-reset link stays valid"),
+    "BBB_URL": (None, "BigBlueButton API base, ending in `/bigbluebutton/`"),
+    "BBB_SECRET": (None, "BigBlueButton shared secret (never sent to a browser)"),
+    "BBB_CHECKSUM": ("sha256", "BigBlueButton checksum: `sha256`, or `sha1` for old servers"),
+    "BBB_TIMEOUT": (5, "Seconds to wait for BigBlueButton"),
+    "WEBINAR_JOIN_MINUTES_BEFORE": (15, "Minutes before the start when Join appears"),
     "INVITE_DAYS": (7, "How long an invitation link stays valid"),
 }
 

@@ -64,7 +64,7 @@ def test_api_parent_id_must_be_a_whole_number_in_range(
 def test_api_lone_surrogate_is_refused_not_stored(client, session, create_unit, create_user, login):
     municipality = create_unit("municipality")
     login(create_user("admin", everywhere=True))
-    body = '{"name": "Bad \\ud800 name", "parent_id": %d}' % municipality.id
+    body = f'{{"name": "Bad \\ud800 name", "parent_id": {municipality.id}}}'
     resp = client.post("/api/v1/units", data=body, content_type="application/json")
     assert resp.status_code == 422
     assert "not valid text" in resp.get_json()["errors"]["name"][0]
@@ -194,6 +194,7 @@ def test_regional_admin_cannot_edit_someone_working_elsewhere(
     [
         ('%s - - "%s" %s', ("127.0.0.1", "GET /password/reset/SECRETTOKEN HTTP/1.1", 200)),
         ('"%s" %s %s', ("POST /invitation/SECRETTOKEN HTTP/1.1", "302", "-")),
+        ('"%s" %s %s', ("GET /events/feed/SECRETTOKEN/librarena.ics HTTP/1.1", "200", "-")),
     ],
 )
 def test_tokens_are_redacted_from_log_lines(fmt, args):
