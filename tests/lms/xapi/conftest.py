@@ -100,3 +100,11 @@ def live_lrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, st
     thread.join(timeout=5)
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def cli(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The app's CLI runner. The commands dispose of the engine when done (right for a real
+    process); here that would drop the pool under the test's open transaction, so not."""
+    monkeypatch.setattr(db.state(app).engine, "dispose", lambda *args, **kwargs: None)
+    return app.test_cli_runner()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -120,8 +121,8 @@ def test_signed_in_user_reads_only_statements_about_them(
     )
 
 
-def test_cli_add_client_prints_key_and_secret_once(app: Flask, session: Session) -> None:
-    runner = app.test_cli_runner()
+def test_cli_add_client_prints_key_and_secret_once(app: Flask, session: Session, cli: Any) -> None:
+    runner = cli
     result = runner.invoke(args=["lrs", "add-client", "Regional LRS", "--scope", "all"])
     assert result.exit_code == 0, result.output
     lines = dict(line.split(": ", 1) for line in result.output.strip().splitlines())

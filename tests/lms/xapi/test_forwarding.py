@@ -120,8 +120,8 @@ def test_forwarding_filters_by_verb_prefix(
     assert len(_messages(session)) == queued
 
 
-def test_forwarding_cli_adds_and_lists_targets(app: Flask, session: Session) -> None:
-    runner = app.test_cli_runner()
+def test_forwarding_cli_adds_and_lists_targets(session: Session, cli: Any) -> None:
+    runner = cli
     added = runner.invoke(
         args=[
             "lrs",
