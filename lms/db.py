@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 from flask.globals import app_ctx
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, select
 from sqlalchemy.engine import Dialect
@@ -28,6 +28,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def utcnow() -> datetime:
@@ -151,7 +154,18 @@ class Database:
         return self.state().engine
 
     def _new_session(self) -> Session:
-        return self.state().sessionmaker()
+        state = self.state()
+        session = state.sessionmaker()
+        if (
+            state.engine.dialect.name == "sqlite"
+            and has_request_context()
+            and request.method not in SAFE_METHODS
+        ):
+            # A request that may write takes SQLite's write lock when it begins: a deferred
+            # transaction that reads, then writes, fails at once with "database is locked"
+            # when another request wrote in between, where an immediate one waits its turn.
+            session.connection(execution_options={"sqlite_begin_immediate": True})
+        return session
 
     def _teardown(self, _exc: BaseException | None) -> None:
         self._registry.remove()

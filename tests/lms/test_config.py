@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import stat
 
+from lms.auth.models import User
 from lms.config import SETTINGS, load_config
 
 
@@ -65,3 +66,36 @@ def test_config_overrides_beat_environment_and_defaults(tmp_path):
     )
     assert cfg["MAIL_DIR"] == "/elsewhere"
     assert cfg["SECRET_KEY"] == "k"
+
+
+def test_sqlite_write_requests_take_the_write_lock_up_front(tmp_path):
+    """Two requests that read and then write must queue, not fail with "database is locked"."""
+    import sqlite3
+
+    from lms.db import Base, db
+    from tests.conftest import make_test_app
+
+    path = tmp_path / "locks.sqlite3"
+    app = make_test_app(f"sqlite:///{path}", str(tmp_path))
+    Base.metadata.create_all(db.state(app).engine)
+
+    def write_lock_free() -> bool:
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            other.close()
+
+    with app.test_request_context("/", method="POST"):
+        db.session.get(User, 1)
+        assert not write_lock_free()  # held from the request's first query
+        db.remove()
+    with app.test_request_context("/", method="GET"):
+        db.session.get(User, 1)
+        assert write_lock_free()  # readers never block writers
+        db.remove()
+    db.state(app).engine.dispose()
