@@ -47,6 +47,7 @@ from lms.i18n import timezone_for, user_country
 from lms.mail import queue_mail
 from lms.orgs.models import Membership, OrgUnit
 from lms.outbox.services import enqueue
+from lms.xapi import events
 
 # Time zones
 
@@ -580,10 +581,6 @@ def import_recordings(session: Session, ev: EventSession, urls: Iterable[str]) -
 
 def watched(session: Session, rec: Recording, user: User) -> None:
     """Opening a recording is a learning event: "experienced" the session's recording."""
-    try:
-        from lms.xapi import events
-    except ImportError:
-        return
     ev = rec.session
     events.record(
         session,
@@ -761,13 +758,7 @@ def _organiser_address(ev: EventSession) -> str:
 
 
 def _event(session: Session, reg: Registration, verb: str, *, duration: int | None = None) -> None:
-    """Hand a learning event to ``lms.xapi.events`` (when it knows the verb)."""
-    try:
-        from lms.xapi import events
-    except ImportError:  # the xAPI package is optional for this one
-        return
-    if verb not in events.VERBS:
-        return
+    """Hand a learning event to ``lms.xapi.events``, in the caller's transaction."""
     ev = reg.session
     result = {"duration": f"PT{duration}M"} if duration is not None else None
     events.record(

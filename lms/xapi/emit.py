@@ -22,6 +22,17 @@ from lms.xapi.storage import SqlStatementStore
 from lms.xapi.validation.common import Ctx
 
 ADL_VERBS = "http://adlnet.gov/expapi/verbs/"
+#: Verbs ADL's vocabulary lacks, from the xAPI registry (http://id.tincanapi.com/verb/…).
+REGISTRY_VERBS = {
+    "earned": "http://id.tincanapi.com/verb/earned",
+    "unregistered": "http://id.tincanapi.com/verb/unregistered",
+}
+
+
+def verb_iri(verb: str) -> str:
+    return REGISTRY_VERBS.get(verb, ADL_VERBS + verb)
+
+
 #: Librarena's own vocabulary (activity types and extensions not found in ADL's).
 VOCABULARY = "https://librarena.org/xapi/"
 ACTIVITY_TYPES = {
@@ -100,7 +111,7 @@ def statement_from_event(payload: dict[str, Any], base_url: str) -> dict[str, An
         context["extensions"] = {extension(key): value for key, value in context_in.items()}
     statement: dict[str, Any] = {
         "actor": {"objectType": "Agent", "account": {"homePage": base_url, "name": str(user_id)}},
-        "verb": {"id": ADL_VERBS + payload["verb"], "display": {"en-US": payload["verb"]}},
+        "verb": {"id": verb_iri(payload["verb"]), "display": {"en-US": payload["verb"]}},
         "object": _activity(base_url, obj["type"], obj["id"], obj.get("name")),
         "context": context,
         "timestamp": payload["timestamp"],

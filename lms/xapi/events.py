@@ -23,11 +23,14 @@ from lms.outbox.services import enqueue
 
 CHANNEL = "xapi.event"
 
-#: The verbs this module accepts: ADL's vocabulary, by their last path segment
-#: (http://adlnet.gov/expapi/verbs/<verb>).
+#: The verbs this module accepts, by their last path segment: ADL's vocabulary
+#: (http://adlnet.gov/expapi/verbs/<verb>), and from the xAPI registry where ADL has none
+#: (``earned``, ``unregistered``; see ``lms.xapi.emit.REGISTRY_VERBS``).
 VERBS = frozenset(
     {
         "registered",
+        "unregistered",
+        "attended",
         "launched",
         "experienced",
         "answered",

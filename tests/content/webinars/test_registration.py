@@ -285,11 +285,6 @@ def test_learning_events_for_registering_leaving_and_attending(
     create_user: Callable[..., User],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from lms.xapi import events
-
-    # lms.xapi.events accepts "registered" today; "unregistered" and "attended" are handed over
-    # as soon as it knows them (here: as if it did).
-    monkeypatch.setattr(events, "VERBS", events.VERBS | {"unregistered", "attended"})
     ev = create_session(kind=SessionKind.ON_SITE)
     learner = create_user(locale="en")
     reg = services.register(session, ev, learner)

@@ -71,6 +71,7 @@ def test_emit_every_content_event_shape_is_valid_xapi() -> None:
         ),
         ("shared", "reflection", {"course_id": 1, "visibility": "library"}, None),
         ("earned", "certificate", {"course_id": 1, "version_id": 2}, None),
+        ("unregistered", "webinar_session", {"series": 1}, None),
         ("attended", "webinar_session", {"series": 4, "kind": "webinar"}, {"duration": "PT45M"}),
     ]
     for verb, kind, context, result in shapes:
@@ -86,3 +87,12 @@ def test_emit_every_content_event_shape_is_valid_xapi() -> None:
         validate_statement(statement)
         assert "Ada" not in json.dumps(statement)  # the display name stays in Librarena
         assert statement_from_event(payload, base)["id"] == statement["id"]
+
+
+def test_emit_verbs_missing_from_adl_use_the_registry_iri() -> None:
+    from lms.xapi.emit import verb_iri
+
+    assert verb_iri("passed") == "http://adlnet.gov/expapi/verbs/passed"
+    assert verb_iri("attended") == "http://adlnet.gov/expapi/verbs/attended"
+    assert verb_iri("earned") == "http://id.tincanapi.com/verb/earned"
+    assert verb_iri("unregistered") == "http://id.tincanapi.com/verb/unregistered"
