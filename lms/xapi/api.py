@@ -133,10 +133,7 @@ def _dispatch(handlers: dict[str, Handler], *, public: bool = False) -> Response
         return Response(status=200)
     xreq = from_flask(request)
     g.xapi_request = xreq
-    if xreq.method in ("PUT", "POST", "DELETE") and db.engine.dialect.name == "sqlite":
-        # Take SQLite's write lock before the first read, so concurrent writers queue
-        # (busy_timeout) instead of failing with "database is locked" (lms.db).
-        db.session.connection(execution_options={"sqlite_begin_immediate": True})
+    # Writes on SQLite take the write lock when the request's session begins (lms.db).
     # Credentials first (401), then the version header (400).
     principal = None if public else _principal(xreq)
     if principal is None:
