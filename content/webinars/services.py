@@ -49,6 +49,10 @@ from lms.orgs.models import Membership, OrgUnit
 from lms.outbox.services import enqueue
 from lms.xapi import events
 
+#: How a session's start reads ("onsdag 2 december 2026, 13:00"): the zone is named beside it,
+#: so Babel's "full" form (seconds and "centraleuropeisk normaltid") only adds noise.
+WHEN_FORMAT = "EEEE d MMMM y, HH:mm"
+
 # Time zones
 
 
@@ -709,7 +713,7 @@ def deliver_reminder(app: Flask, payload: dict[str, Any]) -> None:
 def when_text(ev: EventSession, user: User, locale: str) -> str:
     """The session's start and end in ``user``'s own time zone and language."""
     zone = ZoneInfo(timezone_for(user))
-    start = format_datetime(ev.starts_at, "full", tzinfo=zone, locale=locale)
+    start = format_datetime(ev.starts_at, WHEN_FORMAT, tzinfo=zone, locale=locale)
     end = format_datetime(ev.ends_at, "HH:mm", tzinfo=zone, locale=locale)
     return f"{start} – {end}"
 

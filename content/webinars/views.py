@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
@@ -877,3 +877,9 @@ def _labels() -> dict[str, Any]:
         "session_kind_label": lambda k: str(KIND_LABELS[SessionKind(k)]),
         "registration_status_label": lambda s: str(STATUS_LABELS[RegistrationStatus(s)]),
     }
+
+
+@bp.app_template_filter("when")
+def _when(value: datetime) -> str:
+    """A session's start in the viewer's language and time zone (see services.WHEN_FORMAT)."""
+    return format_datetime(value, services.WHEN_FORMAT)
