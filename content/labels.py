@@ -22,6 +22,11 @@ QUESTION_KIND_LABELS = {
     QuestionKind.TRUE_FALSE: _l("True or false"),
     QuestionKind.SHORT: _l("Short answer"),
 }
+#: Names of the programme's topics; a topic without one is shown as written.
+TOPIC_LABELS = {
+    "digital-mediation": _l("Digital mediation"),
+    "digital-leadership": _l("Digital leadership"),
+}
 VISIBILITY_LABELS = {
     Visibility.PRIVATE: _l("Private: only you"),
     Visibility.LIBRARY: _l("Shared with your colleagues at your library"),
@@ -36,4 +41,5 @@ def register(bp: Blueprint) -> None:
         return {
             "item_kind_label": lambda k: str(ITEM_KIND_LABELS[ItemKind(k)]),
             "question_kind_label": lambda k: str(QUESTION_KIND_LABELS[QuestionKind(k)]),
+            "topic_label": lambda t: str(TOPIC_LABELS.get(t, t)),
         }

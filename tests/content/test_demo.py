@@ -113,3 +113,12 @@ def test_demo_every_pilot_page_renders_in_every_language(
             resp = client.get(f"/courses/{course.slug}/items/{item.id}")
             assert resp.status_code == 200, (course.slug, item.title)
             assert f'<html lang="{locale}">' in resp.get_data(as_text=True)
+
+
+def test_catalogue_names_topics_in_the_readers_language(client, session, create_user, login):
+    load_demo_courses(session)
+    session.commit()
+    login(create_user(locale="sv"))
+    page = client.get("/courses").get_data(as_text=True)
+    assert "Ämne: Digital förmedling" in page
+    assert "digital-mediation</" not in page
