@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import Base, utcnow
-from lms.orgs.models import _enum
+from lms.db import Base, enum_column, utcnow
 
 if TYPE_CHECKING:
     from content.quizzes.models import Question
@@ -82,7 +81,7 @@ class CourseTranslation(Base):
     #: What the author typed, kept so the form shows it again.
     description_source: Mapped[str] = mapped_column(Text, default="")
     description_format: Mapped[TextFormat] = mapped_column(
-        _enum(TextFormat, "text_format"), default=TextFormat.MARKDOWN
+        enum_column(TextFormat, "text_format"), default=TextFormat.MARKDOWN
     )
 
     course: Mapped[Course] = relationship(back_populates="translations")
@@ -140,7 +139,7 @@ class Item(Base):
     module_id: Mapped[int] = mapped_column(
         ForeignKey("course_modules.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[ItemKind] = mapped_column(_enum(ItemKind, "item_kind"))
+    kind: Mapped[ItemKind] = mapped_column(enum_column(ItemKind, "item_kind"))
     position: Mapped[int] = mapped_column(default=0)
     #: Quizzes: the percentage needed to pass, and how many tries (none: unlimited).
     pass_mark: Mapped[int | None]
@@ -174,7 +173,7 @@ class ItemTranslation(Base):
     body_html: Mapped[str] = mapped_column(Text, default="")
     body_source: Mapped[str] = mapped_column(Text, default="")
     body_format: Mapped[TextFormat] = mapped_column(
-        _enum(TextFormat, "text_format"), default=TextFormat.MARKDOWN
+        enum_column(TextFormat, "text_format"), default=TextFormat.MARKDOWN
     )
 
     item: Mapped[Item] = relationship(back_populates="translations")

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import Base, utcnow
-from lms.orgs.models import _enum
+from lms.db import Base, enum_column, utcnow
 
 if TYPE_CHECKING:
     from content.courses.models import Course, CourseVersion
@@ -81,7 +80,7 @@ class Reflection(Base):
     item_id: Mapped[int] = mapped_column(index=True)
     body: Mapped[str] = mapped_column(Text)  # plain text, escaped when shown
     visibility: Mapped[Visibility] = mapped_column(
-        _enum(Visibility, "reflection_visibility"), default=Visibility.PRIVATE
+        enum_column(Visibility, "reflection_visibility"), default=Visibility.PRIVATE
     )
     #: The library whose staff may read a shared reflection.
     shared_with_id: Mapped[int | None] = mapped_column(

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import Base, utcnow
-from lms.orgs.models import _enum
+from lms.db import Base, enum_column, utcnow
 
 if TYPE_CHECKING:
     from content.courses.models import Item
@@ -36,7 +35,7 @@ class Question(Base):
     item_id: Mapped[int] = mapped_column(
         ForeignKey("course_items.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind, "question_kind"))
+    kind: Mapped[QuestionKind] = mapped_column(enum_column(QuestionKind, "question_kind"))
     position: Mapped[int] = mapped_column(default=0)
     prompt: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     #: Shown after answering, whatever the answer (a short answer has no choices to hang it on).

@@ -19,8 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import Base, utcnow
-from lms.orgs.models import _enum
+from lms.db import Base, enum_column, utcnow
 
 if TYPE_CHECKING:
     from lms.auth.models import User
@@ -126,7 +125,7 @@ class EventSession(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8))
     capacity: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[SessionKind] = mapped_column(_enum(SessionKind, "webinar_session_kind"))
+    kind: Mapped[SessionKind] = mapped_column(enum_column(SessionKind, "webinar_session_kind"))
     meeting_url: Mapped[str | None] = mapped_column(String(500))
     address: Mapped[str | None] = mapped_column(String(300))
     room: Mapped[str | None] = mapped_column(String(100))
@@ -180,7 +179,7 @@ class Registration(Base):
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     status: Mapped[RegistrationStatus] = mapped_column(
-        _enum(RegistrationStatus, "webinar_registration_status")
+        enum_column(RegistrationStatus, "webinar_registration_status")
     )
     registered_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
@@ -222,7 +221,7 @@ class AttendanceRecord(Base):
     left_at: Mapped[datetime | None]
     minutes: Mapped[int] = mapped_column(Integer, default=0)
     source: Mapped[AttendanceSource] = mapped_column(
-        _enum(AttendanceSource, "webinar_attendance_source")
+        enum_column(AttendanceSource, "webinar_attendance_source")
     )
 
     registration: Mapped[Registration] = relationship(back_populates="attendance")

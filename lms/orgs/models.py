@@ -6,25 +6,13 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import Base, utcnow
+from lms.db import Base, enum_column, utcnow
 
 if TYPE_CHECKING:
     from lms.auth.models import User
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    # Stored as the enum's value in a VARCHAR with a CHECK, the same on SQLite and PostgreSQL.
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda e: [m.value for m in e],
-    )
 
 
 class UnitKind(enum.StrEnum):
@@ -69,13 +57,13 @@ class OrgUnit(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind, "unit_kind"))
+    kind: Mapped[UnitKind] = mapped_column(enum_column(UnitKind, "unit_kind"))
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("org_units.id", ondelete="RESTRICT"), index=True
     )
     name: Mapped[str] = mapped_column(String(200))
     code: Mapped[str | None] = mapped_column(String(32))
-    country: Mapped[Country] = mapped_column(_enum(Country, "country"))
+    country: Mapped[Country] = mapped_column(enum_column(Country, "country"))
     address: Mapped[str | None] = mapped_column(String(300))
     path: Mapped[str] = mapped_column(String(255), default="", index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -105,7 +93,7 @@ class Membership(Base):
     library_id: Mapped[int] = mapped_column(
         ForeignKey("org_units.id", ondelete="RESTRICT"), index=True
     )
-    job_title: Mapped[JobTitle] = mapped_column(_enum(JobTitle, "job_title"))
+    job_title: Mapped[JobTitle] = mapped_column(enum_column(JobTitle, "job_title"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")
@@ -180,7 +168,7 @@ class ProgrammeGroup(Base):
     programme_id: Mapped[int] = mapped_column(
         ForeignKey("programmes.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[GroupKind] = mapped_column(_enum(GroupKind, "group_kind"))
+    kind: Mapped[GroupKind] = mapped_column(enum_column(GroupKind, "group_kind"))
     name: Mapped[str] = mapped_column(String(200))
 
     programme: Mapped[Programme] = relationship(back_populates="groups")

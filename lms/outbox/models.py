@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.db import Base, utcnow
-from lms.orgs.models import _enum
+from lms.db import Base, enum_column, utcnow
 
 
 class OutboxStatus(enum.StrEnum):
@@ -33,7 +32,7 @@ class OutboxMessage(Base):
     channel: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[OutboxStatus] = mapped_column(
-        _enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
+        enum_column(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
     )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
