@@ -9,6 +9,7 @@ everywhere. A URL about something in B must refuse those whose reach is only A.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,11 +22,27 @@ from lms.orgs import services as orgs
 from lms.orgs.models import Country, GroupKind, GroupMember, JobTitle, Programme, ProgrammeGroup
 from tests.content.matrix_world import add_content
 from tests.content.webinars.matrix_world import add_webinars
+from tests.matrix_support import (
+    ADMINS,
+    API_ORG,
+    API_SIGNED_IN,
+    EVERYONE,
+    LRS_CLIENTS_ONLY,
+    LRS_READ_MINE,
+    ORG_ADMINS,
+    ORG_PAGE,
+    ORG_PAGE_B,
+    ROLES,
+    SIGNED_IN,
+    SIGNED_IN_PAGE,
+    XAPI,
+    Case,
+    rule,
+)
 
-ROLES = ("anonymous", "learner", "manager", "coordinator", "evaluator", "admin", "admin_a")
-SIGNED_IN = ROLES[1:]
-ORG_ADMINS = ("coordinator", "admin", "admin_a")  # admin or coordinator with reach over A
-ADMINS = ("admin", "admin_a")
+#: Part modules of other packages: each has ``add_world(session, users, ids)`` and ``CASES``.
+PARTS: tuple[str, ...] = ()
+_PART_MODULES = [importlib.import_module(name) for name in PARTS]
 
 
 @dataclass
@@ -100,6 +117,9 @@ def world(session: Session, password_hash: str) -> World:
         role_a=staff_a.roles[0].id,
         role_b=staff_b.roles[0].id,
     )
+    for part in _PART_MODULES:
+        part.add_world(session, w.users, w.ids)
+    session.commit()
     return w
 
 
@@ -108,44 +128,6 @@ def _date(y: int, m: int, d: int) -> Any:
 
     return date(y, m, d)
 
-
-@dataclass(frozen=True)
-class Case:
-    endpoint: str
-    method: str
-    url: str  # formatted with the world's ids
-    expect: dict[str, int]
-    data: dict[str, str] | None = None
-    json: Any = None
-    headers: dict[str, str] | None = None
-
-
-def rule(
-    ok: int,
-    allowed: tuple[str, ...],
-    *,
-    denied: int = 403,
-    anonymous: int = 302,
-    overrides: dict[str, int] | None = None,
-) -> dict[str, int]:
-    """Expected status per role: ``ok`` for ``allowed``, ``denied`` for the other signed-in
-    roles, ``anonymous`` (sign-in redirect, or 401 for the API) for nobody signed in."""
-    expect = {"anonymous": anonymous}
-    for role in SIGNED_IN:
-        expect[role] = ok if role in allowed else denied
-    expect.update(overrides or {})
-    return expect
-
-
-EVERYONE = dict.fromkeys(ROLES, 200)
-SIGNED_IN_PAGE = rule(200, SIGNED_IN)
-ORG_PAGE = rule(200, ORG_ADMINS)
-ORG_PAGE_B = rule(200, ("admin",))  # about region B: only the global admin reaches it
-API_ORG = rule(200, ORG_ADMINS, anonymous=401)
-API_SIGNED_IN = rule(200, SIGNED_IN, anonymous=401)
-XAPI = {"X-Experience-API-Version": "1.0.3"}
-LRS_READ_MINE = rule(200, SIGNED_IN, anonymous=401)
-LRS_CLIENTS_ONLY = rule(200, (), anonymous=401)
 
 CASES = [
     # core and accounts
@@ -627,6 +609,8 @@ CASES = [
     Case("xapi.activities", "GET", "/xapi/activities", LRS_CLIENTS_ONLY, headers=XAPI),
     Case("xapi.agents", "GET", "/xapi/agents", LRS_CLIENTS_ONLY, headers=XAPI),
 ]
+for _part in _PART_MODULES:
+    CASES.extend(_part.CASES)
 
 MATRIX = [
     pytest.param(case, role, id=f"{case.method} {case.url} as {role}")
