@@ -111,8 +111,23 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
-    for name in ("lms.users.views", "lms.orgs.views", "lms.orgs.api", "lms.xapi.api"):
-        # Packages built in parallel register here as they land.
+    for name in (
+        "lms.users.views",
+        "lms.orgs.views",
+        "lms.orgs.api",
+        "lms.xapi.api",
+        "lms.competences.views",
+        "lms.competences.api",
+        "lms.mapping.views",
+        "lms.mapping.api",
+        "lms.assignments.views",
+        "lms.assignments.api",
+        "lms.plans.views",
+        "lms.plans.api",
+        "lms.swot.views",
+        "lms.reporting.views",
+        "lti.views",
+    ):
         module = __import__(name, fromlist=["bp"])
         app.register_blueprint(module.bp)
     for name in (
@@ -120,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
         "content.courses.api",
         "content.progress.views",
         "content.certificates.views",
+        "content.packages.views",
         "content.openapi",
     ):
         module = __import__(name, fromlist=["bp"])

@@ -255,4 +255,24 @@ def load_demo(session: Session) -> bool:
     from content.webinars.demo import load_demo_webinars
 
     load_demo_webinars(session)
+
+    from lms.competences.demo import load_demo_competences
+
+    load_demo_competences(session)
+
+    from lms.mapping.demo import load_demo_mapping
+
+    load_demo_mapping(session)
+
+    from lms.assignments.demo import load_demo_tracks
+
+    load_demo_tracks(session)
+
+    from lms.plans.demo import load_demo_plans
+
+    load_demo_plans(session)
+
+    from lms.swot.demo import load_demo_swot
+
+    load_demo_swot(session)
     return True

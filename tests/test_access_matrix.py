@@ -41,7 +41,16 @@ from tests.matrix_support import (
 )
 
 #: Part modules of other packages: each has ``add_world(session, users, ids)`` and ``CASES``.
-PARTS: tuple[str, ...] = ()
+PARTS: tuple[str, ...] = (
+    "tests.lms.competences.matrix_part",
+    "tests.lms.mapping.matrix_part",
+    "tests.lms.assignments.matrix_part",
+    "tests.lms.plans.matrix_part",
+    "tests.lms.swot.matrix_part",
+    "tests.lms.reporting.matrix_part",
+    "tests.lti.matrix_part",
+    "tests.content.packages.matrix_part",
+)
 _PART_MODULES = [importlib.import_module(name) for name in PARTS]
 
 

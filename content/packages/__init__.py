@@ -1,0 +1,1 @@
+"""Course packages: export a course as a zip, import one back."""

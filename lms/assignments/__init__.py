@@ -1,0 +1,1 @@
+"""Tracks (ordered learning paths) and the assignments managers make of them."""

@@ -1,0 +1,3 @@
+"""The assignments tables."""
+
+from __future__ import annotations

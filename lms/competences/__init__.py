@@ -1,0 +1,1 @@
+"""Competence frameworks: areas, competences, proficiency scales, target levels, tags."""

@@ -1,0 +1,3 @@
+"""The competences tables."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Competence mapping rounds: self-assessments, manager ratings, gap analysis."""

@@ -1,0 +1,3 @@
+"""The mapping tables."""
+
+from __future__ import annotations

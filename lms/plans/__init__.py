@@ -1,0 +1,1 @@
+"""Development plans: a person's individual plan and a municipality's plan."""

@@ -1,0 +1,3 @@
+"""The plans tables."""
+
+from __future__ import annotations

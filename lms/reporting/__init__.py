@@ -1,0 +1,1 @@
+"""Dashboards and reports per role, with CSV and XLSX exports."""

@@ -1,0 +1,1 @@
+"""SWOT workshops: boards of strengths, weaknesses, opportunities and threats."""

@@ -1,0 +1,3 @@
+"""The swot tables."""
+
+from __future__ import annotations

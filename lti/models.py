@@ -1,0 +1,3 @@
+"""The lti tables."""
+
+from __future__ import annotations
