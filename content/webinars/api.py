@@ -19,9 +19,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from content.openapi import documented
 from content.webinars import services
 from content.webinars.models import HOLDS_PLACE, EventSession, Registration
-from content.webinars.schemas import RegistrationOut, SessionOut
+from content.webinars.schemas import EventOut, RegistrationOut, SessionOut
 from content.webinars.views import _manage_scope, _serialised, _visible_session
 from lms.auth.permissions import require
 from lms.db import db
@@ -51,7 +52,9 @@ def _session_json(ev: EventSession) -> dict[str, Any]:
 
 
 @bp.get("/events")
+@documented(response=EventOut, query=PageQuerySchema, paged=True)
 def events() -> Response:
+    """Coming sessions the caller may attend, soonest first."""
     query = load(PageQuerySchema(), request.args)
     visible = services.visible_to(db.session.scalars(services.upcoming()), current_user)
     start = (query["page"] - 1) * query["per_page"]
@@ -64,7 +67,9 @@ def events() -> Response:
 
 
 @bp.get("/events/<int:session_id>")
+@documented(response=EventOut)
 def event(session_id: int) -> Response:
+    """One session, with the places taken and the caller's own status."""
     return jsonify(_session_json(_visible_session(session_id)))
 
 
@@ -76,12 +81,17 @@ def _mine(ev: EventSession) -> Registration:
 
 
 @bp.get("/events/<int:session_id>/registration")
+@documented(response=RegistrationOut)
 def my_registration(session_id: int) -> Response:
+    """The caller's own registration for a session."""
     return jsonify(RegistrationOut().dump(_mine(_visible_session(session_id))))
 
 
 @bp.post("/events/<int:session_id>/registration")
+@documented(response=RegistrationOut)
 def register(session_id: int) -> tuple[Response, int]:
+    """Register the caller (201), or put them on the waiting list when the session is full."""
+
     def act() -> Registration:
         return services.register(db.session, _visible_session(session_id), current_user)
 
@@ -91,6 +101,8 @@ def register(session_id: int) -> tuple[Response, int]:
 
 @bp.delete("/events/<int:session_id>/registration")
 def unregister(session_id: int) -> Response:
+    """Cancel the caller's registration (204); the first on the waiting list moves up."""
+
     def act() -> None:
         ev = _visible_session(session_id)
         reg = services.registration_of(db.session, ev, current_user)
@@ -103,7 +115,9 @@ def unregister(session_id: int) -> Response:
 
 
 @bp.get("/events/<int:session_id>/registrations")
+@documented(response=RegistrationOut, many=True)
 def registrations(session_id: int) -> Response:
+    """Every registration of a session, for those who organise it."""
     ev = db.session.get(EventSession, session_id)
     if ev is None:
         raise NotFound()

@@ -151,6 +151,15 @@ class SessionOut(Schema):
     is_cancelled = fields.Boolean()
 
 
+class EventOut(SessionOut):
+    """A session as the caller sees it: places taken, their own status, and (for those with a
+    place) the external meeting link. The view fills the three extra keys."""
+
+    places_taken = fields.Integer()
+    my_status = fields.String(allow_none=True)
+    meeting_url = fields.String(allow_none=True)
+
+
 class RegistrationOut(Schema):
     id = fields.Integer()
     session_id = fields.Integer()

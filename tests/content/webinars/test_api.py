@@ -75,3 +75,23 @@ def test_api_registrations_for_organisers(
         (first.id, "registered"),
         (second.id, "waitlisted"),
     ]
+
+
+def test_openapi_describes_the_events_api(client: FlaskClient) -> None:
+    doc = client.get("/api/v1/openapi.json").get_json()
+    listing = doc["paths"]["/api/v1/events"]["get"]
+    assert {p["name"] for p in listing["parameters"]} == {"page", "per_page"}
+    body = listing["responses"]["200"]["content"]["application/json"]["schema"]
+    assert body["properties"]["items"]["items"] == {"$ref": "#/components/schemas/EventOut"}
+    event = doc["components"]["schemas"]["EventOut"]["properties"]
+    assert event["starts_at"] == {"type": "string", "format": "date-time"}
+    assert event["my_status"] == {"type": "string", "nullable": True}
+    assert event["series"] == {"$ref": "#/components/schemas/SeriesOut"}
+    mine = doc["paths"]["/api/v1/events/{session_id}/registration"]
+    assert set(mine) == {"get", "post", "delete"}
+    assert mine["post"]["summary"].startswith("Register the caller")
+    reg = mine["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert reg == {"$ref": "#/components/schemas/RegistrationOut"}
+    every = doc["paths"]["/api/v1/events/{session_id}/registrations"]["get"]
+    many = every["responses"]["200"]["content"]["application/json"]["schema"]
+    assert many["properties"]["items"]["items"] == {"$ref": "#/components/schemas/RegistrationOut"}
