@@ -22,10 +22,16 @@ from lms.xapi.storage import SqlStatementStore
 from lms.xapi.validation.common import Ctx
 
 ADL_VERBS = "http://adlnet.gov/expapi/verbs/"
-#: Verbs ADL's vocabulary lacks, from the xAPI registry (http://id.tincanapi.com/verb/…).
+#: Verbs ADL's vocabulary lacks, from the xAPI registry (http://id.tincanapi.com/verb/…) and
+#: the Activity Streams 1.0 verbs it lists (http://activitystrea.ms/schema/1.0/…, described at
+#: https://registry.tincanapi.com/#home/verbs): a manager *assigned* a track, a learner
+#: *started* one, a manager *approved* a development plan.
 REGISTRY_VERBS = {
     "earned": "http://id.tincanapi.com/verb/earned",
     "unregistered": "http://id.tincanapi.com/verb/unregistered",
+    "assigned": "http://activitystrea.ms/schema/1.0/assign",
+    "started": "http://activitystrea.ms/schema/1.0/start",
+    "approved": "http://activitystrea.ms/schema/1.0/approve",
 }
 
 

@@ -25,7 +25,8 @@ CHANNEL = "xapi.event"
 
 #: The verbs this module accepts, by their last path segment: ADL's vocabulary
 #: (http://adlnet.gov/expapi/verbs/<verb>), and from the xAPI registry where ADL has none
-#: (``earned``, ``unregistered``; see ``lms.xapi.emit.REGISTRY_VERBS``).
+#: (``earned``, ``unregistered``, ``assigned``, ``started``, ``approved``; see
+#: ``lms.xapi.emit.REGISTRY_VERBS``).
 VERBS = frozenset(
     {
         "registered",
@@ -41,6 +42,9 @@ VERBS = frozenset(
         "earned",
         "shared",
         "commented",
+        "assigned",
+        "started",
+        "approved",
     }
 )
 
