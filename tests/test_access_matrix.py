@@ -496,6 +496,25 @@ CASES = [
     Case(
         "webinars.analytics", "POST", "/events/bbb/{wb_ahead}/analytics", dict.fromkeys(ROLES, 404)
     ),
+    Case(
+        "webinars.meeting_ended", "GET", "/events/bbb/{wb_ahead}/ended", dict.fromkeys(ROLES, 404)
+    ),
+    Case(
+        "webinars.meeting_ended", "POST", "/events/bbb/{wb_ahead}/ended", dict.fromkeys(ROLES, 404)
+    ),
+    # ending a meeting: organisers only (an on-site session has none: 409 past the check)
+    Case(
+        "webinars.end_meeting",
+        "POST",
+        "/events/manage/sessions/{wb_ahead}/end-meeting",
+        rule(409, ORG_ADMINS),
+    ),
+    Case(
+        "webinars.end_meeting",
+        "POST",
+        "/events/manage/sessions/{wb_only_b}/end-meeting",
+        rule(409, ("admin",)),
+    ),
     Case("webinars.feed_settings", "GET", "/events/calendar", SIGNED_IN_PAGE),
     Case("webinars.renew_feed", "POST", "/events/calendar/renew", SIGNED_IN_PAGE),
     Case("webinars.revoke_feed", "POST", "/events/calendar/revoke", rule(302, SIGNED_IN)),

@@ -66,6 +66,14 @@ class Client:
         """SHA(callName + queryString + sharedSecret), hex (API docs, "API Security Model")."""
         return hashlib.new(self.algorithm, (call + query + self.secret).encode()).hexdigest()
 
+    def callback_token(self, purpose: str, meeting_id: str) -> str:
+        """A token for a callback URL we hand to the server (HMAC-SHA256 with the secret)."""
+        message = f"{purpose}:{meeting_id}".encode()
+        return hmac.new(self.secret.encode(), message, hashlib.sha256).hexdigest()
+
+    def valid_callback_token(self, purpose: str, meeting_id: str, token: str) -> bool:
+        return hmac.compare_digest(self.callback_token(purpose, meeting_id), token)
+
     def url(self, call: str, params: dict[str, Any]) -> str:
         query = urlencode({k: _text(v) for k, v in params.items() if v is not None})
         return f"{self.base.rstrip('/')}/api/{call}?{query}&checksum={self.checksum(call, query)}"

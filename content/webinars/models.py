@@ -133,6 +133,10 @@ class EventSession(Base):
     is_cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     checkin_code: Mapped[str] = mapped_column(String(16), default=new_checkin_code)
+    #: A poll of the meeting service for attendance is scheduled (see services.poll_meeting).
+    meeting_polling: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: When the meeting service's analytics callback reported attendance: it wins over polls.
+    attendance_reported_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

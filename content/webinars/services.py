@@ -24,7 +24,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from content import sanitize
-from content.webinars import ical
+from content.webinars import bbb, ical
 from content.webinars.models import (
     HOLDS_PLACE,
     AttendanceRecord,
@@ -508,7 +508,12 @@ def may_join(
 
 
 def note_join(session: Session, reg: Registration, *, now: datetime | None = None) -> None:
-    """Keep when someone entered the meeting (the leave time comes from the meeting service)."""
+    """Keep when someone entered the meeting (the leave time comes from the meeting service).
+
+    Joining again while a stretch is still open (a second tab, a reload) adds nothing.
+    """
+    if any(r.source is AttendanceSource.MEETING and r.left_at is None for r in reg.attendance):
+        return
     reg.attendance.append(
         AttendanceRecord(joined_at=now or utcnow(), source=AttendanceSource.MEETING, minutes=0)
     )
@@ -627,6 +632,8 @@ def apply_meeting_attendance(
     The meeting's own records replace earlier meeting records; people with a place who never
     came become no-shows. Returns how many registrations were updated.
     """
+    ev.attendance_reported_at = utcnow()
+    ev.meeting_polling = False  # the meeting's own report wins; a pending poll stops
     present: dict[int, dict[str, Any]] = {}
     for attendee in attendees:
         ident = str(attendee.get("ext_user_id") or "")
@@ -667,6 +674,107 @@ def apply_meeting_attendance(
         updated += 1
     session.flush()
     return updated
+
+
+# Attendance by polling the meeting service (when the analytics callback does not come)
+
+POLL_CHANNEL = "webinar.meeting_poll"
+#: How often a running meeting is asked who is in it; join and leave times are this exact.
+POLL_EVERY = timedelta(minutes=1)
+#: Polling stops this long after the planned end even if the meeting still runs.
+POLL_UNTIL = timedelta(hours=2)
+
+
+def start_polling(session: Session, ev: EventSession, *, now: datetime | None = None) -> None:
+    """Schedule the first poll of a meeting just created (once: a running poll reschedules)."""
+    if ev.meeting_polling or ev.attendance_reported_at is not None:
+        return
+    ev.meeting_polling = True
+    message = enqueue(session, POLL_CHANNEL, {"session_id": ev.id})
+    message.next_attempt_at = (now or utcnow()) + POLL_EVERY
+    session.flush()
+
+
+def _closed(record: AttendanceRecord, left: datetime) -> None:
+    record.left_at = max(left, record.joined_at)
+    record.minutes = int((record.left_at - record.joined_at).total_seconds() // 60)
+
+
+def poll_meeting(
+    session: Session, ev: EventSession, present: Sequence[str] | None, *, now: datetime
+) -> bool:
+    """Attendance from one look at the meeting (``getMeetingInfo``): who is in it now.
+
+    ``present`` holds the ``userID`` of each attendee, or is None when the meeting does not run
+    (ended, or never created). Someone newly seen gets a stretch starting now; someone no
+    longer seen has their open stretch closed now. When the meeting is over everything open is
+    closed and statuses settle: those who were there attended (an xAPI "attended" with the
+    minutes), those with a place who never came are no-shows. A report from the analytics
+    callback wins: once one came, polls change nothing. Returns whether to poll again.
+    """
+    if ev.attendance_reported_at is not None:
+        ev.meeting_polling = False
+        session.flush()
+        return False
+    seen = {int(ident) for ident in present or () if ident.isdigit()}
+    over = present is None or now > ev.ends_at + POLL_UNTIL
+    for reg in ev.registrations:
+        if reg.status not in HOLDS_PLACE:
+            continue
+        meeting = [r for r in reg.attendance if r.source is AttendanceSource.MEETING]
+        still_open = [r for r in meeting if r.left_at is None]
+        if reg.user_id in seen and not over:
+            if not still_open:
+                reg.attendance.append(
+                    AttendanceRecord(joined_at=now, source=AttendanceSource.MEETING, minutes=0)
+                )
+        else:
+            for record in still_open:
+                _closed(record, now)
+        if not over:
+            continue
+        was = reg.status
+        if meeting and was is not RegistrationStatus.ATTENDED:
+            reg.status = RegistrationStatus.ATTENDED
+            session.flush()
+            _event(session, reg, "attended", duration=reg.minutes_present)
+        elif not meeting and was is RegistrationStatus.REGISTERED:
+            reg.status = RegistrationStatus.NO_SHOW
+    ev.meeting_polling = not over
+    session.flush()
+    return not over
+
+
+def deliver_poll(app: Flask, payload: dict[str, Any]) -> None:
+    """Outbox handler: look at the meeting once and schedule the next look while it runs.
+
+    A meeting service that does not answer raises, so the outbox tries again later.
+    """
+    from lms.db import db
+
+    ev = db.session.get(EventSession, payload.get("session_id"))
+    if ev is None or ev.kind is not SessionKind.ONLINE_BBB:
+        return
+    client = bbb.client_for(app)
+    if client is None:
+        ev.meeting_polling = False
+        return
+    if poll_now(db.session, client, ev):
+        message = enqueue(db.session, POLL_CHANNEL, {"session_id": ev.id})
+        message.next_attempt_at = utcnow() + POLL_EVERY
+        db.session.flush()
+
+
+def poll_now(session: Session, client: bbb.Client, ev: EventSession) -> bool:
+    """Ask the meeting service who is in ``ev``'s meeting and apply it (see poll_meeting)."""
+    present: list[str] | None
+    try:
+        present = [a.user_id for a in client.meeting_info(ev.uid)]
+    except bbb.MeetingServiceError as exc:
+        if exc.key != "notFound":
+            raise
+        present = None
+    return poll_meeting(session, ev, present, now=utcnow())
 
 
 # The reminder the day before

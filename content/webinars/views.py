@@ -6,7 +6,7 @@ from __future__ import annotations
 import calendar as monthcal
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -58,6 +58,7 @@ def _on_register(state: Any) -> None:
     from lms.outbox.services import register
 
     register(state.app, services.REMINDER_CHANNEL, services.deliver_reminder)
+    register(state.app, services.POLL_CHANNEL, services.deliver_poll)
 
 
 View = Response | str | tuple[str, int]
@@ -206,6 +207,7 @@ def _session_page(ev: EventSession, errors: Errors | None = None) -> tuple[str, 
         ids = {u.id for u in staff}
         staff_regs = [r for r in ev.registrations if r.user_id in ids]
     taken = services.places_taken(db.session, ev)
+    may_manage = services.may_manage(_manage_scope(), ev.series)
     active = {r.user_id for r in staff_regs if r.status is not RegistrationStatus.CANCELLED}
     return render_form(
         "webinars/session.html",
@@ -217,7 +219,8 @@ def _session_page(ev: EventSession, errors: Errors | None = None) -> tuple[str, 
         is_past=ev.starts_at <= utcnow(),
         staff=[u for u in staff if u.id not in active],
         staff_regs=staff_regs,
-        may_manage=services.may_manage(_manage_scope(), ev.series),
+        may_manage=may_manage,
+        end_open=may_manage and _end_open(ev),
         join_open=_join_open(ev, reg),
         check_in_open=services.check_in_open(ev, reg),
         zone=_zone(),
@@ -344,6 +347,19 @@ def _join_open(ev: EventSession, reg: Registration | None) -> bool:
     return True
 
 
+def _end_open(ev: EventSession) -> bool:
+    """Whether an organiser sees "End the meeting": from when the room opens to when polls stop."""
+    now = utcnow()
+    return (
+        ev.kind is SessionKind.ONLINE_BBB
+        and not ev.is_cancelled
+        and bbb.client_for(current_app) is not None
+        and ev.starts_at - timedelta(minutes=_join_minutes())
+        <= now
+        <= ev.ends_at + services.POLL_UNTIL
+    )
+
+
 @bp.get("/events/<int:session_id>/join")
 @login_required
 def join(session_id: int) -> View:
@@ -361,10 +377,12 @@ def join(session_id: int) -> View:
         raise Conflict(_("No meeting service is set up. Ask the organiser."))
     try:
         base = str(current_app.config["BASE_URL"]).rstrip("/")
+        token = client.callback_token("ended", ev.uid)
         client.create(
             ev.uid,
             ev.title,
             record=True,
+            end_callback_url=f"{base}/events/bbb/{ev.id}/ended?token={token}",
             recording_ready_url=f"{base}/events/bbb/{ev.id}/recording-ready",
             analytics_url=f"{base}/events/bbb/{ev.id}/analytics",
         )
@@ -377,8 +395,34 @@ def join(session_id: int) -> View:
         return render_template("webinars/meeting_down.html", ev=ev), 503
     if reg is not None:
         services.note_join(db.session, reg)
+    services.start_polling(db.session, ev)
     db.session.commit()
     return redirect(url)
+
+
+@bp.post("/events/manage/sessions/<int:session_id>/end-meeting")
+@login_required
+def end_meeting(session_id: int) -> View:
+    """The organiser ends the meeting for everyone; attendance is settled at once."""
+    ev = _managed_session(session_id)
+    client = bbb.client_for(current_app)
+    if ev.kind is not SessionKind.ONLINE_BBB or client is None:
+        raise Conflict(_("This session has no meeting room here."))
+    try:
+        client.end(ev.uid)
+    except bbb.MeetingServiceDown as exc:
+        current_app.logger.warning("meeting service for session %s: %s", ev.id, exc)
+        return render_template("webinars/meeting_down.html", ev=ev), 503
+    except bbb.MeetingServiceError as exc:
+        if exc.key != "notFound":
+            current_app.logger.warning("meeting service for session %s: %s", ev.id, exc)
+            return render_template("webinars/meeting_down.html", ev=ev), 503
+        flash(_("The meeting is not running."), "info")
+    else:
+        flash(_("The meeting has ended for everyone in it."), "success")
+    services.poll_meeting(db.session, ev, None, now=utcnow())
+    db.session.commit()
+    return redirect(url_for("webinars.session_page", session_id=ev.id))
 
 
 # Callbacks from BigBlueButton: signed with the shared secret, checked before anything is kept
@@ -414,6 +458,28 @@ def recording_ready(session_id: int) -> View:
         current_app.logger.warning("meeting service for session %s: %s", ev.id, exc)
         return Response("try again later", status=503)
     services.import_recordings(db.session, ev, [r.url for r in found])
+    db.session.commit()
+    return Response("ok", mimetype="text/plain")
+
+
+@bp.route("/events/bbb/<int:session_id>/ended", methods=["GET", "POST"])
+@csrf.exempt
+def meeting_ended(session_id: int) -> Response:
+    """BBB's end callback (``meta_endCallbackUrl``): the URL we gave carries our own token.
+
+    Nothing from the request is believed beyond "look now": attendance is settled from the
+    meeting service's own answer (``getMeetingInfo``), as a poll would.
+    """
+    ev, client = _callback_session(session_id)
+    if not client.valid_callback_token("ended", ev.uid, request.args.get("token", "")):
+        current_app.logger.warning("refused an end callback for session %s", ev.id)
+        raise Forbidden()
+    try:
+        services.poll_now(db.session, client, ev)
+    except (bbb.MeetingServiceDown, bbb.MeetingServiceError) as exc:
+        current_app.logger.warning("meeting service for session %s: %s", ev.id, exc)
+        db.session.rollback()
+        return Response("try again later", status=503)
     db.session.commit()
     return Response("ok", mimetype="text/plain")
 

@@ -7,6 +7,11 @@ Create Date: 2026-11-22 05:00:00.000000
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
+import lms.db
+
 revision: str = "b7a9c1e3f807"
 down_revision: str | None = "b6e8a0c2f706"
 branch_labels: str | Sequence[str] | None = None
@@ -14,8 +19,17 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    # Webinars: attendance polled from the meeting service when its callback does not come.
+    with op.batch_alter_table("webinar_sessions", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("meeting_polling", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch_op.add_column(
+            sa.Column("attendance_reported_at", lms.db.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("webinar_sessions", schema=None) as batch_op:
+        batch_op.drop_column("attendance_reported_at")
+        batch_op.drop_column("meeting_polling")

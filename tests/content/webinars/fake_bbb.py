@@ -81,7 +81,10 @@ class FakeBBB:
             meeting = self.meetings.get(meeting_id)
             if meeting is None:
                 return _failed("notFound", "We could not find a meeting with that meeting ID")
-            meeting["attendees"].append(params)
+            # Following the URL puts the person in the meeting (one entry per userID).
+            meeting["attendees"] = [
+                a for a in meeting["attendees"] if a.get("userID") != params.get("userID")
+            ] + [params]
             start_response("302 Found", [("Location", f"{self.url}/client/{meeting_id}")])
             return None
         if call == "end":
@@ -94,12 +97,24 @@ class FakeBBB:
             meeting = self.meetings.get(meeting_id)
             if meeting is None:
                 return _failed("notFound", "We could not find a meeting with that meeting ID")
+            # As the API documents it: the meeting's state and one <attendee> per person in it.
             people = "".join(
                 f"<attendee><userID>{escape(a['userID'])}</userID>"
-                f"<fullName>{escape(a['fullName'])}</fullName><role>{a['role']}</role></attendee>"
+                f"<fullName>{escape(a['fullName'])}</fullName><role>{a['role']}</role>"
+                f"<isPresenter>false</isPresenter><isListeningOnly>false</isListeningOnly>"
+                f"<hasJoinedVoice>false</hasJoinedVoice><hasVideo>false</hasVideo>"
+                f"<clientType>HTML5</clientType></attendee>"
                 for a in meeting["attendees"]
             )
-            return _xml(f"<returncode>SUCCESS</returncode><attendees>{people}</attendees>")
+            count = len(meeting["attendees"])
+            return _xml(
+                f"<returncode>SUCCESS</returncode><meetingName>{escape(meeting['name'] or '')}"
+                f"</meetingName><meetingID>{escape(meeting_id)}</meetingID>"
+                f"<running>{'true' if count else 'false'}</running>"
+                f"<participantCount>{count}</participantCount>"
+                f"<moderatorCount>{sum(a['role'] == 'MODERATOR' for a in meeting['attendees'])}"
+                f"</moderatorCount><attendees>{people}</attendees>"
+            )
         if call == "getRecordings":
             recs = "".join(
                 f"<recording><recordID>{r['id']}</recordID><published>true</published>"
@@ -108,6 +123,11 @@ class FakeBBB:
             )
             return _xml(f"<returncode>SUCCESS</returncode><recordings>{recs}</recordings>")
         return _failed("unsupportedRequest", "This request is not supported.")
+
+    def leave(self, meeting_id: str, user_id: str) -> None:
+        """Someone closes the meeting tab: they are no longer among its attendees."""
+        meeting = self.meetings[meeting_id]
+        meeting["attendees"] = [a for a in meeting["attendees"] if a.get("userID") != user_id]
 
 
 @contextmanager
