@@ -1,15 +1,18 @@
 """Demo webinars: a series of four per pilot course and two on-site course days, in Swedish.
 
-Dates are counted from today, so the demo always has sessions ahead. Called by
+Dates are counted from today, so the demo always has sessions ahead, and moved to the next
+working day when they would fall on a weekend or a Nordic public holiday. Called by
 ``lms.demo.load_demo`` after the organisations and courses exist.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -71,6 +74,26 @@ def _at(day: date, clock: time) -> datetime:
     return datetime.combine(day, clock, tzinfo=ZoneInfo(ZONE)).astimezone(UTC)
 
 
+def days_off(years: Iterable[int]) -> set[date]:
+    """Public holidays of Sweden, Norway and Denmark, and the eves libraries close on there
+    (midsummer, Christmas and New Year's Eve): the pilot spans all three countries."""
+    found: set[date] = set()
+    for country, categories in (
+        ("SE", ("public", "de_facto")),
+        ("NO", ("public",)),
+        ("DK", ("public", "optional")),
+    ):
+        found |= set(holidays.country_holidays(country, years=years, categories=categories))
+    return found
+
+
+def working_day(day: date, off: set[date]) -> date:
+    """``day``, or the first weekday after it that is no holiday in ``off``."""
+    while day.weekday() >= 5 or day in off:
+        day += timedelta(days=1)
+    return day
+
+
 def load_demo_webinars(session: Session, *, today: date | None = None) -> None:
     """Add the demo series; the demo learner has a place at the first webinar."""
     today = today or datetime.now(UTC).date()
@@ -83,6 +106,7 @@ def load_demo_webinars(session: Session, *, today: date | None = None) -> None:
     gavleborg = session.scalar(
         select(OrgUnit).where(OrgUnit.kind == UnitKind.REGION, OrgUnit.name == "Gävleborg")
     )
+    off = days_off(range(today.year, today.year + 2))
     first_session = None
     for spec in SERIES:
         series = services.create_series(
@@ -93,7 +117,8 @@ def load_demo_webinars(session: Session, *, today: date | None = None) -> None:
             organiser=coordinator,
         )
         for n, part in enumerate(spec.parts):
-            start = _at(today + timedelta(days=spec.first_in_days + 7 * n), spec.clock)
+            day = working_day(today + timedelta(days=spec.first_in_days + 7 * n), off)
+            start = _at(day, spec.clock)
             ev = services.add_session(
                 session,
                 series,
@@ -125,7 +150,7 @@ def load_demo_webinars(session: Session, *, today: date | None = None) -> None:
             ("Gävle stadsbibliotek, Slottstorget 1, Gävle", "Konferensrum Forum"),
         )
     ):
-        start = _at(today + timedelta(days=20 + 14 * offset), time(9, 0))
+        start = _at(working_day(today + timedelta(days=20 + 14 * offset), off), time(9, 0))
         services.add_session(
             session,
             days,
