@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
-from content.courses.models import ItemKind
+from content.courses.models import ItemKind, MediaKind
 from content.progress.models import Visibility
 from content.quizzes.models import QuestionKind
 
@@ -27,6 +27,12 @@ TOPIC_LABELS = {
     "digital-mediation": _l("Digital mediation"),
     "digital-leadership": _l("Digital leadership"),
 }
+MEDIA_KIND_LABELS = {
+    MediaKind.IMAGE: _l("Image"),
+    MediaKind.VIDEO: _l("Video"),
+    MediaKind.CAPTIONS: _l("Captions"),
+    MediaKind.FILE: _l("File to download"),
+}
 VISIBILITY_LABELS = {
     Visibility.PRIVATE: _l("Private: only you"),
     Visibility.LIBRARY: _l("Shared with your colleagues at your library"),
@@ -42,4 +48,5 @@ def register(bp: Blueprint) -> None:
             "item_kind_label": lambda k: str(ITEM_KIND_LABELS[ItemKind(k)]),
             "question_kind_label": lambda k: str(QUESTION_KIND_LABELS[QuestionKind(k)]),
             "topic_label": lambda t: str(TOPIC_LABELS.get(t, t)),
+            "media_kind_label": lambda k: str(MEDIA_KIND_LABELS[MediaKind(k)]),
         }

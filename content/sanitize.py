@@ -10,12 +10,14 @@ Two policies:
   quotations, emphasis. Links get ``rel="noopener noreferrer"`` and only http, https and mailto;
   images need an ``alt`` (one without gets ``alt=""``, which marks it decorative).
 - :data:`LESSON` — rich text plus video embeds: ``<iframe>`` only from the hosts in
-  :data:`EMBED_HOSTS`, over HTTPS. bleach checks a URL's scheme, not its host, so the host is
-  checked in :class:`_PolicyFilter` after bleach has done its part.
+  :data:`EMBED_HOSTS`, over HTTPS; and ``<video>`` with caption ``<track>`` only from this
+  server's own uploads (:data:`OWN_MEDIA`). bleach checks a URL's scheme, not its host, so
+  the host is checked in :class:`_PolicyFilter` after bleach has done its part.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -104,13 +106,20 @@ _TEXT_ATTRIBUTES = {
 RICH_TEXT = Policy("rich_text", tags=_TEXT_TAGS | _DROP_WITH_CONTENT, attributes=_TEXT_ATTRIBUTES)
 LESSON = Policy(
     "lesson",
-    tags=_TEXT_TAGS | _DROP_WITH_CONTENT | {"iframe"},
+    tags=_TEXT_TAGS | _DROP_WITH_CONTENT | {"iframe", "video", "track"},
     attributes={
         **_TEXT_ATTRIBUTES,
         "iframe": ["src", "title", "width", "height", "allowfullscreen"],
+        "video": ["src", "controls", "width", "height"],
+        "track": ["kind", "src", "srclang", "label", "default"],
     },
     embeds=True,
 )
+
+#: Uploaded media as lessons point at them (``content.courses.media.url_of``): this server's
+#: own files only, so a ``<video>`` or ``<track>`` never loads anything from elsewhere.
+OWN_MEDIA = re.compile(r"^/media/\d+/[^/?#\\]+$")
+_TRACK_KINDS = frozenset({"captions", "subtitles", "descriptions", "chapters"})
 
 #: Video hosts whose players may be embedded: host → the path their embeddable players live
 #: under. Privacy first: YouTube only through its no-cookie domain. The Nordic public
@@ -178,7 +187,11 @@ class _PolicyFilter(Filter):
                         skipping = None
                 continue
             if kind in ("StartTag", "EmptyTag"):
-                if name in _DROP_WITH_CONTENT or (name == "iframe" and not self._embed_ok(token)):
+                if (
+                    name in _DROP_WITH_CONTENT
+                    or (name == "iframe" and not self._embed_ok(token))
+                    or (name in ("video", "track") and not self._own_media(token))
+                ):
                     if kind == "StartTag":
                         skipping, depth = name, 1
                     continue
@@ -193,6 +206,10 @@ class _PolicyFilter(Filter):
     def _embed_ok(self, token: dict[str, Any]) -> bool:
         src = _attr(token, "src")
         return self.embeds and src is not None and embed_allowed(src)
+
+    def _own_media(self, token: dict[str, Any]) -> bool:
+        src = _attr(token, "src")
+        return self.embeds and src is not None and OWN_MEDIA.match(src.strip()) is not None
 
     def _fix(self, token: dict[str, Any]) -> None:
         data: dict[tuple[str | None, str], str] = dict(token.get("data") or {})
@@ -211,6 +228,13 @@ class _PolicyFilter(Filter):
             data[None, "loading"] = "lazy"
             data[None, "referrerpolicy"] = "strict-origin-when-cross-origin"
             data[None, "sandbox"] = "allow-scripts allow-same-origin allow-presentation"
+        elif name == "video":
+            # Players need their controls (keyboard users, WCAG 2.1.1); nothing plays by itself.
+            data[None, "controls"] = ""
+            data[None, "preload"] = "metadata"
+        elif name == "track":
+            if data.get((None, "kind")) not in _TRACK_KINDS:
+                data[None, "kind"] = "captions"
         elif name == "code":
             css = data.get((None, "class"), "")
             if not all(part.startswith("language-") for part in css.split()):

@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from content.quizzes.models import Question
 
 
+#: How relationships name :class:`Item`: module-qualified, as the SWOT package has an ``Item`` too.
+_ITEM = "content.courses.models.Item"
+
+
 class ItemKind(enum.StrEnum):
     LESSON = "lesson"
     QUIZ = "quiz"
@@ -98,8 +102,12 @@ class Module(Base):
     translations: Mapped[list[ModuleTranslation]] = relationship(
         back_populates="module", cascade="all, delete-orphan", order_by="ModuleTranslation.locale"
     )
+    # Module-qualified: another package has an ``Item`` model too (SWOT items).
     items: Mapped[list[Item]] = relationship(
-        back_populates="module", cascade="all, delete-orphan", order_by="Item.position"
+        _ITEM,
+        back_populates="module",
+        cascade="all, delete-orphan",
+        order_by=f"{_ITEM}.position",
     )
 
     def translation(self, locale: str) -> ModuleTranslation:
@@ -176,7 +184,7 @@ class ItemTranslation(Base):
         enum_column(TextFormat, "text_format"), default=TextFormat.MARKDOWN
     )
 
-    item: Mapped[Item] = relationship(back_populates="translations")
+    item: Mapped[Item] = relationship(_ITEM, back_populates="translations")
 
 
 class CourseVersion(Base):
@@ -214,3 +222,62 @@ def pick(translations: list[T], locale: str, fallback: str) -> T:
     if found is None:
         raise LookupError("no translation")
     return found
+
+
+class MediaKind(enum.StrEnum):
+    IMAGE = "image"
+    VIDEO = "video"
+    CAPTIONS = "captions"
+    FILE = "file"  # a download: PDF, office document, plain text, audio …
+
+
+class MediaFile(Base):
+    """An uploaded file of a course, stored under ``instance/media`` by a random name.
+
+    Its type was read from its bytes on upload (``content.courses.media``), never from its name;
+    ``content_type`` is what it is served as.
+    """
+
+    __tablename__ = "course_media"
+    __table_args__ = (CheckConstraint("size_bytes >= 0", name="size_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[MediaKind] = mapped_column(enum_column(MediaKind, "media_kind"))
+    #: The file's name on disk: random, so nothing about it comes from the uploader.
+    storage_name: Mapped[str] = mapped_column(String(80), unique=True)
+    #: The uploader's file name, cleaned; only used in Content-Disposition and lists.
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: Images: the text alternative; downloads: the link text.
+    alt: Mapped[str] = mapped_column(String(300), default="")
+    #: Videos: their captions track (a CAPTIONS file of the same course).
+    captions_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course_media.id", ondelete="SET NULL")
+    )
+    #: Captions: the language they are written in.
+    language: Mapped[str] = mapped_column(String(8), default="")
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    course: Mapped[Course] = relationship()
+    captions: Mapped[MediaFile | None] = relationship(remote_side=[id])
+
+
+class ApiClient(Base):
+    """A machine allowed to read the content API with a bearer token. Only its SHA-256 is kept;
+    the token itself is shown once, when an administrator creates the client."""
+
+    __tablename__ = "content_api_clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: What it may do: a subset of ``content.courses.tokens.SCOPES``.
+    scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

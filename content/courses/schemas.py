@@ -152,3 +152,10 @@ class CatalogueQuerySchema(FormSchema):
     language = Text(max_length=8)
     topic = Text(max_length=80)
     length = Text(max_length=8)
+
+
+class MediaSchema(FormSchema):
+    """An upload's text fields; the files themselves are checked by ``content.courses.media``."""
+
+    alt = Text(max_length=300)
+    language = Text(max_length=8)

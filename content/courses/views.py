@@ -11,12 +11,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from content import labels, sanitize
-from content.courses import services, snapshot
-from content.courses.models import Course, Item, ItemKind, Module, TextFormat
+from content.courses import media, services, snapshot
+from content.courses.models import Course, Item, ItemKind, MediaFile, Module, TextFormat
 from content.courses.schemas import (
     CourseSchema,
     ItemKindQuerySchema,
     ItemSchema,
+    MediaSchema,
     ModuleSchema,
     MoveSchema,
     QuestionSchema,
@@ -349,19 +350,45 @@ def _item_values(item: Item) -> dict[str, Any]:
 
 
 def _item_form(
-    module: Module, kind: ItemKind, item: Item | None, errors: Errors | None = None
+    module: Module,
+    kind: ItemKind,
+    item: Item | None,
+    errors: Errors | None = None,
+    media_errors: Errors | None = None,
 ) -> tuple[str, int]:
-    return render_form(
+    if media_errors:
+        db.session.rollback()
+    page, status = render_form(
         "courses/item_form.html",
         errors=errors,
         course=module.course,
         module=module,
         kind=kind,
         item=item,
-        values=_item_values(item) if item else {"pass_mark": 80},
+        values=_item_values(item) if item and not media_errors else {"pass_mark": 80},
         languages=_languages(),
         formats=_formats(),
+        media=_media_rows(module.course_id) if item else [],
+        media_errors=media_errors or {},
+        limits={kind.value: media.human_size(size) for kind, size in media.LIMITS.items()},
     )
+    return page, 422 if media_errors else status
+
+
+def _media_rows(course_id: int) -> list[dict[str, Any]]:
+    rows = []
+    for found in media.course_media(db.session, course_id):
+        if found.kind is media.MediaKind.CAPTIONS:
+            continue  # listed with its video
+        rows.append(
+            {
+                "media": found,
+                "url": media.url_of(found),
+                "snippet": media.snippet(found),
+                "size": media.human_size(found.size_bytes),
+            }
+        )
+    return rows
 
 
 def _item_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -407,6 +434,59 @@ def edit_item(item_id: int) -> View:
     return redirect(
         url_for("courses.course", course_id=item.module.course_id, _anchor=f"i{item.id}")
     )
+
+
+# Media
+
+
+@bp.post("/items/<int:item_id>/media")
+@roles_required(*AUTHORS)
+def upload_media(item_id: int) -> View:
+    """Upload an image, a video with captions, or a file to offer in the item's lesson text."""
+    item = _get(Item, item_id)
+    upload = request.files.get("file")
+    captions = request.files.get("captions")
+    try:
+        data = load(MediaSchema(), request.form)
+        if upload is None or not upload.filename:
+            raise ValidationFailed(errors={"file": [_("Choose a file to upload.")]})
+        body = media.read_limited(upload.stream, max(media.LIMITS.values()))
+        captions_body = None
+        if captions is not None and captions.filename:
+            limit = media.LIMITS[media.MediaKind.CAPTIONS]
+            captions_body = media.read_limited(captions.stream, limit)
+        found = media.add_media(
+            db.session,
+            item.module.course,
+            root=media.media_root(),
+            data=body,
+            filename=upload.filename,
+            alt=data.get("alt") or "",
+            by=current_user,
+            captions=captions_body,
+            captions_filename=captions.filename if captions is not None else "",
+            language=data.get("language") or "",
+        )
+    except ValidationFailed as exc:
+        return _item_form(item.module, item.kind, item, media_errors=_form_errors(exc))
+    db.session.commit()
+    flash(_("The file is uploaded. Copy its code into the text where it belongs."), "success")
+    return redirect(url_for("courses.edit_item", item_id=item.id, _anchor=f"media-{found.id}"))
+
+
+@bp.post("/media/<int:media_id>/delete")
+@roles_required(*AUTHORS)
+def delete_media(media_id: int) -> Response:
+    found = _get(MediaFile, media_id)
+    course_id = found.course_id
+    media.delete_media(db.session, found, root=media.media_root())
+    db.session.commit()
+    flash(_("The file is deleted."), "success")
+    item_id = request.form.get("item", type=int)
+    item = db.session.get(Item, item_id) if item_id is not None else None
+    if item is not None and item.module.course_id == course_id:
+        return redirect(url_for("courses.edit_item", item_id=item.id, _anchor="media"))
+    return redirect(url_for("courses.course", course_id=course_id))
 
 
 @bp.post("/items/<int:item_id>/move")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -24,10 +24,10 @@ from content.progress.models import Enrolment, Visibility
 from content.progress.schemas import ReflectionSchema
 from content.quizzes import services as quizzes
 from lms.auth.models import Role
-from lms.auth.permissions import roles_required, scope
+from lms.auth.permissions import has_role, roles_required, scope
 from lms.config import LOCALES
 from lms.db import db
-from lms.errors import Errors, NotFound, ValidationFailed
+from lms.errors import Errors, Forbidden, NotFound, ValidationFailed
 from lms.i18n import LANGUAGE_NAMES
 from lms.schema import load
 from lms.web import page_number, paginate
@@ -42,7 +42,8 @@ LENGTHS = (30, 60, 120, 240)
 
 @bp.after_request
 def _allow_embeds(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = sanitize.content_security_policy()
+    # setdefault: a media file sets its own, stricter policy.
+    response.headers.setdefault("Content-Security-Policy", sanitize.content_security_policy())
     return response
 
 
@@ -290,3 +291,40 @@ def team() -> str:
             }
         )
     return render_template("progress/team.html", page=page, rows=rows)
+
+
+@bp.get("/media/<int:media_id>/<name>")
+@login_required
+def media_file(media_id: int, name: str) -> Response:
+    """An uploaded file of a course: for authors always, for others once the course is published.
+
+    Served with the type read from its bytes on upload, never sniffed again by the browser;
+    only images, video and captions are shown in the page, anything else is a download.
+    """
+    from content.courses import media
+    from content.courses.models import MediaFile
+
+    found = db.session.get(MediaFile, media_id)
+    if found is None or found.filename != name:
+        raise NotFound()
+    if not (found.course.is_published or has_role(current_user, Role.ADMIN, Role.COORDINATOR)):
+        raise Forbidden(_("This file belongs to a course that is not published."))
+    path = media.path_of(media.media_root(), found)
+    if not path.is_file():
+        raise NotFound()
+    response = send_file(
+        path,
+        mimetype=found.content_type,
+        as_attachment=found.kind not in media.INLINE_KINDS,
+        download_name=found.filename,
+        conditional=True,
+        etag=found.sha256,
+        max_age=0,
+    )
+    if found.content_type.startswith("text/"):
+        response.headers["Content-Type"] = f"{found.content_type}; charset=utf-8"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Even if a browser rendered the file as a page, it could run nothing and reach nothing.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

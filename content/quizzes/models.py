@@ -43,7 +43,8 @@ class Question(Base):
     #: Short answers: the accepted answers per locale, compared without case or outer spaces.
     answers: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
 
-    item: Mapped[Item] = relationship(back_populates="questions")
+    # Module-qualified: the SWOT package has an ``Item`` model too.
+    item: Mapped[Item] = relationship("content.courses.models.Item", back_populates="questions")
     choices: Mapped[list[Choice]] = relationship(
         back_populates="question", cascade="all, delete-orphan", order_by="Choice.position"
     )

@@ -154,3 +154,18 @@ def events_of(session: Session, verb: str | None = None) -> list[dict[str, Any]]
         .order_by(OutboxMessage.id)
     )
     return [m.payload for m in rows if verb is None or m.payload["verb"] == verb]
+
+
+#: The smallest files whose bytes say what they are (the upload check reads bytes, not names).
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+VTT = b"WEBVTT\n\n00:00.000 --> 00:02.000\nHej och v\xc3\xa4lkommen!\n"
+
+
+@pytest.fixture
+def media_root(app: Flask, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Uploads go to a temporary folder for the test."""
+    root = tmp_path / "media"
+    monkeypatch.setitem(app.config, "MEDIA_ROOT", str(root))
+    return root

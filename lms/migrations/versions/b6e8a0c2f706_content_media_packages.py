@@ -1,4 +1,4 @@
-"""Course media uploads
+"""Course media uploads and machine clients of the content API
 
 Revision ID: b6e8a0c2f706
 Revises: b5c7e9a1f605
@@ -7,6 +7,11 @@ Create Date: 2026-11-22 05:00:00.000000
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
+import lms.db
+
 revision: str = "b6e8a0c2f706"
 down_revision: str | None = "b5c7e9a1f605"
 branch_labels: str | Sequence[str] | None = None
@@ -14,8 +19,82 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "course_media",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("course_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "image",
+                "video",
+                "captions",
+                "file",
+                name="media_kind",
+                native_enum=False,
+                create_constraint=True,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("storage_name", sa.String(length=80), nullable=False),
+        sa.Column("filename", sa.String(length=200), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("size_bytes", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("alt", sa.String(length=300), nullable=False),
+        sa.Column("captions_id", sa.Integer(), nullable=True),
+        sa.Column("language", sa.String(length=8), nullable=False),
+        sa.Column("uploaded_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", lms.db.UTCDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("size_bytes >= 0", name=op.f("ck_course_media_size_not_negative")),
+        sa.ForeignKeyConstraint(
+            ["captions_id"],
+            ["course_media.id"],
+            name=op.f("fk_course_media_captions_id_course_media"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["course_id"],
+            ["courses.id"],
+            name=op.f("fk_course_media_course_id_courses"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["uploaded_by_id"],
+            ["users.id"],
+            name=op.f("fk_course_media_uploaded_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_course_media")),
+        sa.UniqueConstraint("storage_name", name=op.f("uq_course_media_storage_name")),
+    )
+    with op.batch_alter_table("course_media", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_course_media_course_id"), ["course_id"], unique=False)
+
+    op.create_table(
+        "content_api_clients",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=120), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("scopes", sa.JSON(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", lms.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", lms.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", lms.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["users.id"],
+            name=op.f("fk_content_api_clients_created_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_content_api_clients")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_content_api_clients_token_hash")),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("content_api_clients")
+    with op.batch_alter_table("course_media", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_course_media_course_id"))
+    op.drop_table("course_media")

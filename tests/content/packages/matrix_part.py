@@ -1,4 +1,5 @@
-"""The access matrix's part for ``content.packages`` (see ``tests/matrix_support.py``)."""
+"""The access matrix's part for the content server's uploads and packages (and certificate PDFs,
+quiz question editing, API clients): see ``tests/matrix_support.py``."""
 
 from __future__ import annotations
 
@@ -6,12 +7,68 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from content.courses.models import Course, MediaFile, MediaKind
 from lms.auth.models import User
-from tests.matrix_support import Case
+from tests.matrix_support import ORG_ADMINS, ORG_PAGE, SIGNED_IN, Case, rule
+
+
+def _media(session: Session, course_id: int, name: str) -> MediaFile:
+    found = MediaFile(
+        course=session.get(Course, course_id),
+        kind=MediaKind.IMAGE,
+        storage_name=f"matrix-{name}",
+        filename=name,
+        content_type="image/png",
+        size_bytes=0,
+        sha256="0" * 64,
+        alt="Matrix",
+        language="",
+    )
+    session.add(found)
+    session.flush()
+    return found
 
 
 def add_world(session: Session, users: dict[str, User], ids: dict[str, Any]) -> None:
-    """Add what this package's URLs need to the matrix's world; put their ids in ``ids``."""
+    """Media rows of the published course and of the draft. Their files are not written (the
+    matrix has no media folder): whoever may see a file gets 404, the others 403 first."""
+    ids["media_published"] = _media(session, ids["course"], "published.png").id
+    ids["media_draft"] = _media(session, ids["draft"], "draft.png").id
 
 
-CASES: list[Case] = []
+CASES: list[Case] = [
+    # uploads: authors upload and delete; anyone signed in reads a published course's files,
+    # only authors a draft's
+    Case(
+        "courses.upload_media",
+        "POST",
+        "/author/items/{lesson}/media",
+        rule(422, ORG_ADMINS),
+        data={},
+    ),
+    Case(
+        "courses.delete_media",
+        "POST",
+        "/author/media/{media_draft}/delete",
+        rule(302, ORG_ADMINS),
+    ),
+    Case(
+        "learn.media_file",
+        "GET",
+        "/media/{media_published}/published.png",
+        rule(404, SIGNED_IN),
+    ),
+    Case("learn.media_file", "GET", "/media/{media_draft}/draft.png", rule(404, ORG_ADMINS)),
+    Case("learn.media_file", "GET", "/media/{media_draft}/other.png", rule(404, SIGNED_IN)),
+    # packages: authors only
+    Case("packages.export", "GET", "/author/courses/{course}/package.zip", ORG_PAGE),
+    Case("packages.export", "GET", "/author/courses/999999/package.zip", rule(404, ORG_ADMINS)),
+    Case("packages.import_package", "GET", "/author/packages/import", ORG_PAGE),
+    Case(
+        "packages.import_package",
+        "POST",
+        "/author/packages/import",
+        rule(422, ORG_ADMINS),
+        data={},
+    ),
+]
