@@ -94,3 +94,53 @@ def test_manager_sees_the_staff_form(
     visit(page, f"/events/{session_id}")
     expect(page.locator("#staff")).to_have_count(1)
     assert_accessible(page)
+
+
+def test_coordinator_creates_plans_cancels_and_exports(
+    signed_in_page: Callable[..., Page], live_server: LiveServer
+) -> None:
+    page = signed_in_page("coordinator")
+    visit(page, "/events/manage/new")
+    page.locator("#title").fill("Kursdag: Läsfrämjande i praktiken")
+    page.locator("#description").fill("En dag med **övningar**.")
+    page.locator("#owner_unit").select_option(index=1)  # the coordinator's own region
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("main h1")).to_have_text("Kursdag: Läsfrämjande i praktiken")
+    assert_accessible(page)
+    page.locator("a[href$='/sessions/new']").click()
+    page.locator("#title").fill("Kursdag i Falun")
+    page.locator("#date").fill("2030-03-13")
+    page.locator("#starts").fill("09:00")
+    page.locator("#ends").fill("16:00")
+    page.locator("#capacity").fill("20")
+    page.locator("#kind").select_option("on_site")
+    page.locator("#address").fill("Kristinegatan 15, Falun")
+    page.locator("main form button[type=submit]").click()
+    row = page.locator("tr", has_text="Kursdag i Falun")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("09:00")
+    assert_accessible(page)
+    row.locator("a").click()
+    assert_accessible(page)
+    with page.expect_download() as download:
+        page.locator("a[href$='/attendance.csv']").click()
+    assert download.value.suggested_filename.endswith(".csv")
+    page.locator("form[action$='/cancel'] button").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    assert_accessible(page)
+
+
+def test_manager_registers_staff(
+    signed_in_page: Callable[..., Page], live_server: LiveServer
+) -> None:
+    page = signed_in_page("manager")
+    third = _sessions(live_server, "Webbinarieserie: Digital förmedling")[2]
+    visit(page, f"/events/{third}")
+    form = page.locator(f"form[action='/events/{third}/staff']")
+    first_box = form.locator("input[type=checkbox]").first
+    name = form.locator(f"label[for='{first_box.get_attribute('id')}']").inner_text()
+    first_box.check()
+    form.locator("button").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator("main table").first).to_contain_text(name)
+    assert_accessible(page)
