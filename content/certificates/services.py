@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -52,3 +53,11 @@ def by_code(session: Session, code: str) -> Certificate:
 
 def for_enrolment(session: Session, enrolment: Enrolment) -> Certificate | None:
     return session.scalar(select(Certificate).where(Certificate.enrolment_id == enrolment.id))
+
+
+def verification_url(code: str) -> str:
+    """The public address that proves a certificate genuine: on the site's public URL
+    (``BASE_URL``), whichever host the request came through, as it is printed and passed on."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(
+        "certificates.certificate", code=code
+    )

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from content.courses.models import Course, MediaFile, MediaKind
 from lms.auth.models import User
-from tests.matrix_support import ORG_ADMINS, ORG_PAGE, SIGNED_IN, Case, rule
+from tests.matrix_support import EVERYONE, ORG_ADMINS, ORG_PAGE, ROLES, SIGNED_IN, Case, rule
 
 
 def _media(session: Session, course_id: int, name: str) -> MediaFile:
@@ -70,5 +70,18 @@ CASES: list[Case] = [
         "/author/packages/import",
         rule(422, ORG_ADMINS),
         data={},
+    ),
+    # certificate PDFs: as public as the certificate page
+    Case(
+        "certificates.certificate_pdf_file",
+        "GET",
+        "/certificates/matrix-certificate-code/certificate.pdf",
+        EVERYONE,
+    ),
+    Case(
+        "certificates.certificate_pdf_file",
+        "GET",
+        "/certificates/no-such-code/certificate.pdf",
+        dict.fromkeys(ROLES, 404),
     ),
 ]
