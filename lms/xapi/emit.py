@@ -32,6 +32,7 @@ REGISTRY_VERBS = {
     "assigned": "http://activitystrea.ms/schema/1.0/assign",
     "started": "http://activitystrea.ms/schema/1.0/start",
     "approved": "http://activitystrea.ms/schema/1.0/approve",
+    "rated": "http://id.tincanapi.com/verb/rated",
 }
 
 

@@ -45,6 +45,8 @@ VERBS = frozenset(
         "assigned",
         "started",
         "approved",
+        "mastered",  # a competence's target level reached (lms.mapping)
+        "rated",  # a manager's validated rating of someone's competence (lms.mapping)
     }
 )
 
