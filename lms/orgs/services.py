@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
@@ -122,11 +124,25 @@ def add_member(session: Session, user: User, library: OrgUnit, job_title: JobTit
     if existing is not None:
         existing.job_title = job_title
         session.flush()
+        _member_hooks(session, existing)
         return existing
     membership = Membership(user=user, library=library, job_title=job_title)
     session.add(membership)
     session.flush()
+    _member_hooks(session, membership)
     return membership
+
+
+#: ``app.extensions`` key of the callables run after someone joins a library or gets a new job
+#: title there (e.g. ``lms.assignments`` gives newcomers the library's group assignments).
+MEMBER_HOOKS = "librarena.member_hooks"
+MemberHook = Callable[[Session, Membership], object]
+
+
+def _member_hooks(session: Session, membership: Membership) -> None:
+    if has_app_context():
+        for hook in current_app.extensions.get(MEMBER_HOOKS, ()):
+            hook(session, membership)
 
 
 def remove_member(session: Session, membership: Membership) -> None:
