@@ -713,12 +713,12 @@ def resolve_targets(
             )
     if wanted.get(LinkKind.WEBINAR_SERIES):
         series_ids = wanted[LinkKind.WEBINAR_SERIES]
-        first_session = dict(
+        first_session: dict[int, int] = dict(
             session.execute(
                 select(EventSession.series_id, func.min(EventSession.id))
                 .where(EventSession.series_id.in_(series_ids))
                 .group_by(EventSession.series_id)
-            ).tuples()
+            )
         )
         for series in session.scalars(select(EventSeries).where(EventSeries.id.in_(series_ids))):
             session_id = first_session.get(series.id)
