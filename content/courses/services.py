@@ -400,21 +400,14 @@ def delete_item(session: Session, item: Item) -> None:
 # Questions
 
 
-def add_question(
-    session: Session,
+def _check_question(
     item: Item,
-    *,
     kind: QuestionKind,
     prompt: Mapping[str, str],
-    choices: list[dict[str, Any]] | None = None,
-    answers: Mapping[str, list[str]] | None = None,
-    feedback: Mapping[str, str] | None = None,
-) -> Question:
-    """Add a question to a quiz.
-
-    ``choices`` are ``{"correct": bool, "text": {locale: …}, "feedback": {locale: …}}``;
-    a short-answer question has ``answers`` (locale → accepted answers) instead.
-    """
+    choices: list[dict[str, Any]],
+    answers: Mapping[str, list[str]] | None,
+) -> list[dict[str, Any]]:
+    """Refuse a question a learner could not answer right; return the choices to keep."""
     if item.kind is not ItemKind.QUIZ:
         raise ValidationFailed(_("Only a quiz has questions."))
     fallback = item.module.course.fallback_locale
@@ -423,7 +416,6 @@ def add_question(
         errors[f"prompt_{fallback}"] = [
             _("A question in the course's fallback language is needed.")
         ]
-    choices = choices or []
     if kind is QuestionKind.SHORT:
         if not (answers or {}).get(fallback):
             errors[f"choices_{fallback}"] = [_("Give at least one accepted answer.")]
@@ -440,27 +432,80 @@ def add_question(
             errors[f"choices_{fallback}"] = [_("A true/false question has exactly two choices.")]
     if errors:
         raise ValidationFailed(errors=errors)
-    question = Question(
-        item=item,
-        kind=kind,
-        position=len(item.questions),
-        prompt={k: v for k, v in prompt.items() if v},
-        feedback={k: v for k, v in (feedback or {}).items() if v},
-        answers={k: list(v) for k, v in (answers or {}).items() if v},
-        choices=[
-            Choice(
-                position=n,
-                is_correct=bool(c.get("correct")),
-                text={k: v for k, v in c.get("text", {}).items() if v},
-                feedback={k: v for k, v in c.get("feedback", {}).items() if v},
-            )
-            for n, c in enumerate(choices)
-        ],
-    )
+    return choices
+
+
+def _fill_question(
+    question: Question,
+    kind: QuestionKind,
+    prompt: Mapping[str, str],
+    choices: list[dict[str, Any]],
+    answers: Mapping[str, list[str]] | None,
+    feedback: Mapping[str, str] | None,
+) -> None:
+    question.kind = kind
+    question.prompt = {k: v for k, v in prompt.items() if v}
+    question.feedback = {k: v for k, v in (feedback or {}).items() if v}
+    question.answers = {k: list(v) for k, v in (answers or {}).items() if v}
+    # New rows, not edited ones: published versions keep the choices (and ids) they froze.
+    question.choices = [
+        Choice(
+            position=n,
+            is_correct=bool(c.get("correct")),
+            text={k: v for k, v in c.get("text", {}).items() if v},
+            feedback={k: v for k, v in c.get("feedback", {}).items() if v},
+        )
+        for n, c in enumerate(choices)
+    ]
+
+
+def add_question(
+    session: Session,
+    item: Item,
+    *,
+    kind: QuestionKind,
+    prompt: Mapping[str, str],
+    choices: list[dict[str, Any]] | None = None,
+    answers: Mapping[str, list[str]] | None = None,
+    feedback: Mapping[str, str] | None = None,
+) -> Question:
+    """Add a question to a quiz.
+
+    ``choices`` are ``{"correct": bool, "text": {locale: …}, "feedback": {locale: …}}``;
+    a short-answer question has ``answers`` (locale → accepted answers) instead.
+    """
+    kept = _check_question(item, kind, prompt, choices or [], answers)
+    question = Question(item=item, position=len(item.questions))
+    _fill_question(question, kind, prompt, kept, answers, feedback)
     session.add(question)
     _touch(item.module.course)
     session.flush()
     return question
+
+
+def update_question(
+    session: Session,
+    question: Question,
+    *,
+    kind: QuestionKind,
+    prompt: Mapping[str, str],
+    choices: list[dict[str, Any]] | None = None,
+    answers: Mapping[str, list[str]] | None = None,
+    feedback: Mapping[str, str] | None = None,
+) -> Question:
+    """Change a question of the draft; people already in the course keep the old one."""
+    kept = _check_question(question.item, kind, prompt, choices or [], answers)
+    _fill_question(question, kind, prompt, kept, answers, feedback)
+    _touch(question.item.module.course)
+    session.flush()
+    return question
+
+
+def move_question(session: Session, question: Question, delta: int) -> None:
+    """Move a question up (``-1``) or down (``1``) within its quiz."""
+    _move(question.item.questions, question, delta)
+    _touch(question.item.module.course)
+    session.flush()
 
 
 def delete_question(session: Session, question: Question) -> None:

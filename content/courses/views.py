@@ -515,15 +515,52 @@ def delete_item(item_id: int) -> Response:
 # Questions
 
 
-def _question_form(item: Item, errors: Errors | None = None) -> tuple[str, int]:
+def _question_values(question: Question) -> dict[str, Any]:
+    """A question as its form shows it: one line per choice, ``*`` marks a correct one."""
+    values: dict[str, Any] = {"kind": question.kind.value}
+    for loc in LOCALES:
+        values[f"prompt_{loc}"] = question.prompt.get(loc, "")
+        values[f"feedback_{loc}"] = question.feedback.get(loc, "")
+        if question.choices:
+            lines = []
+            for choice in question.choices:
+                text = choice.text.get(loc, "")
+                feedback = choice.feedback.get(loc, "")
+                line = ("*" if choice.is_correct else "") + text
+                lines.append(f"{line} | {feedback}" if feedback else line)
+            values[f"choices_{loc}"] = (
+                "\n".join(lines) if any(c.text.get(loc) for c in question.choices) else ""
+            )
+        else:
+            values[f"choices_{loc}"] = "\n".join(question.answers.get(loc, []))
+    return values
+
+
+def _question_form(
+    item: Item, errors: Errors | None = None, question: Question | None = None
+) -> tuple[str, int]:
     return render_form(
         "courses/question_form.html",
         errors=errors,
         course=item.module.course,
         item=item,
+        question=question,
+        values=_question_values(question) if question is not None else {},
         kinds=[(k.value, str(label)) for k, label in labels.QUESTION_KIND_LABELS.items()],
         languages=_languages(),
     )
+
+
+def _question_fields(item: Item) -> dict[str, Any]:
+    data = load(QuestionSchema(), request.form)
+    choices, answers = parse_choices(data, data["kind"], item.module.course.fallback_locale)
+    return {
+        "kind": data["kind"],
+        "prompt": {loc: data.get(f"prompt_{loc}") or "" for loc in LOCALES},
+        "feedback": {loc: data.get(f"feedback_{loc}") or "" for loc in LOCALES},
+        "choices": choices,
+        "answers": answers,
+    }
 
 
 @bp.route("/items/<int:item_id>/questions/new", methods=["GET", "POST"])
@@ -534,24 +571,41 @@ def new_question(item_id: int) -> View:
         raise NotFound()
     if request.method == "GET":
         return _question_form(item)
-    fallback = item.module.course.fallback_locale
     try:
-        data = load(QuestionSchema(), request.form)
-        choices, answers = parse_choices(data, data["kind"], fallback)
-        services.add_question(
-            db.session,
-            item,
-            kind=data["kind"],
-            prompt={loc: data.get(f"prompt_{loc}") or "" for loc in LOCALES},
-            feedback={loc: data.get(f"feedback_{loc}") or "" for loc in LOCALES},
-            choices=choices,
-            answers=answers,
-        )
+        services.add_question(db.session, item, **_question_fields(item))
     except ValidationFailed as exc:
         return _question_form(item, errors=_form_errors(exc))
     db.session.commit()
     flash(_("The question is added."), "success")
     return redirect(url_for("courses.edit_item", item_id=item.id, _anchor="questions"))
+
+
+@bp.route("/questions/<int:question_id>/edit", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def edit_question(question_id: int) -> View:
+    question = _get(Question, question_id)
+    item = question.item
+    if request.method == "GET":
+        return _question_form(item, question=question)
+    try:
+        services.update_question(db.session, question, **_question_fields(item))
+    except ValidationFailed as exc:
+        return _question_form(item, errors=_form_errors(exc), question=question)
+    db.session.commit()
+    flash(_("The question is saved."), "success")
+    return redirect(url_for("courses.edit_item", item_id=item.id, _anchor=f"q{question.id}"))
+
+
+@bp.post("/questions/<int:question_id>/move")
+@roles_required(*AUTHORS)
+def move_question(question_id: int) -> Response:
+    question = _get(Question, question_id)
+    services.move_question(db.session, question, _delta())
+    db.session.commit()
+    flash(_("The order is saved."), "success")
+    return redirect(
+        url_for("courses.edit_item", item_id=question.item_id, _anchor=f"q{question.id}")
+    )
 
 
 @bp.post("/questions/<int:question_id>/delete")

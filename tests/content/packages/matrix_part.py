@@ -84,4 +84,20 @@ CASES: list[Case] = [
         "/certificates/no-such-code/certificate.pdf",
         dict.fromkeys(ROLES, 404),
     ),
+    # quiz questions: authors edit and reorder them
+    Case("courses.edit_question", "GET", "/author/questions/{question}/edit", ORG_PAGE),
+    Case(
+        "courses.edit_question",
+        "POST",
+        "/author/questions/{question}/edit",
+        rule(422, ORG_ADMINS),
+        data={},
+    ),
+    Case(
+        "courses.move_question",
+        "POST",
+        "/author/questions/{question}/move",
+        rule(302, ORG_ADMINS),
+        data={"direction": "up"},
+    ),
 ]
