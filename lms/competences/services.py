@@ -17,6 +17,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.routing import BuildError
 
+from lms.assignments.models import Track
 from lms.competences.models import (
     TEXT_LOCALES,
     CompetenceLink,
@@ -29,7 +30,6 @@ from lms.competences.models import (
     ScaleLevel,
     TargetLevel,
     as_texts,
-    text_in,
 )
 from lms.errors import Conflict, NotFound, ValidationFailed
 from lms.orgs.models import JobTitle, OrgUnit
@@ -649,28 +649,6 @@ class ContentRef:
             return None
 
 
-def _track_model() -> Any:
-    """The tracks model of ``lms.assignments`` when that package has one (built in parallel)."""
-    from lms.assignments import models as assignment_models
-
-    return getattr(assignment_models, "Track", None)
-
-
-def _track_title(track: Any, locale: str) -> str:
-    for attr in ("title", "name"):
-        value = getattr(track, attr, None)
-        if isinstance(value, dict):
-            return text_in(value, locale)
-        if isinstance(value, str) and value:
-            return value
-        if callable(value):
-            try:
-                return str(value(locale))
-            except TypeError:
-                continue
-    return f"#{track.id}"
-
-
 def resolve_targets(
     session: Session, pairs: Iterable[tuple[LinkKind, int]], locale: str
 ) -> dict[tuple[LinkKind, int], ContentRef]:
@@ -713,31 +691,32 @@ def resolve_targets(
             )
     if wanted.get(LinkKind.WEBINAR_SERIES):
         series_ids = wanted[LinkKind.WEBINAR_SERIES]
-        first_session: dict[int, int] = dict(
-            session.execute(
-                select(EventSession.series_id, func.min(EventSession.id))
-                .where(EventSession.series_id.in_(series_ids))
-                .group_by(EventSession.series_id)
-            )
-        )
+        first_session: dict[int, int] = {}
+        for series_id, session_id in session.execute(
+            select(EventSession.series_id, func.min(EventSession.id))
+            .where(EventSession.series_id.in_(series_ids))
+            .group_by(EventSession.series_id)
+        ):
+            first_session[series_id] = session_id
         for series in session.scalars(select(EventSeries).where(EventSeries.id.in_(series_ids))):
-            session_id = first_session.get(series.id)
+            first = first_session.get(series.id)
             out[(LinkKind.WEBINAR_SERIES, series.id)] = ContentRef(
                 LinkKind.WEBINAR_SERIES,
                 series.id,
                 series.title,
-                "webinars.session_page" if session_id else "webinars.upcoming",
-                (("session_id", session_id),) if session_id else (),
+                "webinars.session_page" if first else "webinars.upcoming",
+                (("session_id", first),) if first else (),
             )
-    track_model = _track_model()
-    if wanted.get(LinkKind.TRACK) and track_model is not None:
+    if wanted.get(LinkKind.TRACK):
         for track in session.scalars(
-            select(track_model).where(track_model.id.in_(wanted[LinkKind.TRACK]))
+            select(Track)
+            .where(Track.id.in_(wanted[LinkKind.TRACK]))
+            .options(selectinload(Track.translations))
         ):
             out[(LinkKind.TRACK, track.id)] = ContentRef(
                 LinkKind.TRACK,
                 track.id,
-                _track_title(track, locale),
+                track.title(locale),
                 "assignments.track",
                 (("track_id", track.id),),
             )
@@ -784,9 +763,9 @@ def _target_exists(session: Session, kind: LinkKind, target_id: int) -> bool:
         LinkKind.COURSE: Course,
         LinkKind.MODULE: Module,
         LinkKind.WEBINAR_SERIES: EventSeries,
-        LinkKind.TRACK: _track_model(),
+        LinkKind.TRACK: Track,
     }[kind]
-    return model is not None and session.get(model, target_id) is not None
+    return session.get(model, target_id) is not None
 
 
 def link_content(

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from content.courses.models import Course, Module
 from content.webinars.models import EventSeries
+from lms.assignments.models import Track
 from lms.auth.permissions import ORG_ADMIN_ROLES, Scope, has_role, require, roles_required, scope
 from lms.competences import exchange, services
 from lms.competences.models import (
@@ -542,15 +543,8 @@ def _content_options(locale: str) -> list[tuple[str, list[tuple[str, str]]]]:
             ],
         ),
     ]
-    track_model = services._track_model()
-    if track_model is not None:
-        tracks = list(db.session.scalars(select(track_model)))
-        groups.append(
-            (
-                labels[LinkKind.TRACK],
-                [(f"track:{t.id}", services._track_title(t, locale)) for t in tracks],
-            )
-        )
+    tracks = db.session.scalars(select(Track).options(selectinload(Track.translations)))
+    groups.append((labels[LinkKind.TRACK], [(f"track:{t.id}", t.title(locale)) for t in tracks]))
     return [(label, options) for label, options in groups if options]
 
 
