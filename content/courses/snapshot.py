@@ -152,6 +152,11 @@ class Snapshot(_Localised):
         self.title: str = self.text(course["translations"], "title")
         self.summary: str = self.text(course["translations"], "summary")
         self.description_html: str = self.text(course["translations"], "description_html")
+        #: The language the course's texts are shown in (for ``lang`` attributes).
+        self.text_locale: str = next(
+            (loc for loc in (locale, self.fallback) if loc in course["translations"]),
+            self.locales[0] if self.locales else self.fallback,
+        )
 
     @cached_property
     def modules(self) -> list[ModuleView]:

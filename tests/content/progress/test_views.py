@@ -247,3 +247,28 @@ def test_lesson_page_embeds_allowed_video_with_a_policy_that_allows_it(
     assert "frame-src https://www.youtube-nocookie.com" in policy
     assert "object-src 'none'" in policy
     assert "script-src" not in policy  # scripts stay at default-src 'self'
+
+
+def test_catalogue_shows_the_published_title_not_the_draft_being_edited(
+    client, login, create_user, create_course, session
+):
+    from content.courses import services as courses
+
+    course = create_course(slug="published-title")
+    published_title = course.translation("en").title
+    courses.update_course(
+        session,
+        course,
+        slug=course.slug,
+        translations={"en": {"title": "Half-written new title", "summary": "Draft summary"}},
+        fallback_locale="en",
+        estimated_minutes=999,
+    )
+    session.commit()
+    login(create_user())
+    page = text_of(client.get("/courses").get_data(as_text=True))
+    assert published_title in page
+    assert "Half-written new title" not in page
+    assert "Draft summary" not in page
+    assert "About 45 minutes" in page
+    assert "Languages: en, sv" in page
