@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.db import Base, enum_column, utcnow
 
 if TYPE_CHECKING:
+    from lms.assignments.models import Track
     from lms.auth.models import User
     from lms.orgs.models import OrgUnit
 
@@ -62,8 +63,9 @@ class EventSeries(Base):
     """A webinar series or a single event; its sessions share audience and owner.
 
     ``owner_unit`` is where the series was created: coordinators whose scope contains it may
-    change it (none: only administrators holding their role everywhere). An empty ``audience``
-    means open to everyone; otherwise people of those units (and everything below) only.
+    change it (none: only administrators holding their role everywhere). With no ``audience``
+    units and no ``audience_tracks`` it is open to everyone; otherwise it is for the people of
+    those units (and everything below) and the people with an active assignment of those tracks.
     """
 
     __tablename__ = "webinar_series"
@@ -84,8 +86,24 @@ class EventSeries(Base):
     audience: Mapped[list[OrgUnit]] = relationship(
         secondary="webinar_series_audience", order_by="OrgUnit.name"
     )
+    audience_tracks: Mapped[list[Track]] = relationship(
+        secondary="webinar_series_tracks", order_by="Track.id"
+    )
     sessions: Mapped[list[EventSession]] = relationship(
         back_populates="series", order_by="EventSession.starts_at", cascade="all, delete-orphan"
+    )
+
+
+class SeriesTrack(Base):
+    """A track whose assigned learners (active assignments) may register for the series."""
+
+    __tablename__ = "webinar_series_tracks"
+
+    series_id: Mapped[int] = mapped_column(
+        ForeignKey("webinar_series.id", ondelete="CASCADE"), primary_key=True
+    )
+    track_id: Mapped[int] = mapped_column(
+        ForeignKey("tracks.id", ondelete="CASCADE"), primary_key=True, index=True
     )
 
 

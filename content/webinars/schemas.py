@@ -79,6 +79,7 @@ class SeriesSchema(FormSchema):
     description = Text(max_length=20_000)
     owner_unit = Integer()
     audience = fields.List(Integer(), load_default=list)
+    tracks = fields.List(Integer(), load_default=list)
 
 
 class Fold(OneOf):

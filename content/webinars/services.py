@@ -21,7 +21,7 @@ from flask import Flask, current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from content import sanitize
 from content.webinars import bbb, ical
@@ -38,6 +38,7 @@ from content.webinars.models import (
     RegistrationStatus,
     SessionKind,
 )
+from lms.assignments.models import Assignment, AssignmentStatus, Track
 from lms.auth.models import User
 from lms.auth.permissions import Scope
 from lms.config import COUNTRY_LOCALE, LOCALES
@@ -137,13 +138,34 @@ def units_of(user: User) -> list[OrgUnit]:
     return units
 
 
-def in_audience(series: EventSeries, user: User) -> bool:
-    """Open series admit everyone; otherwise people of an audience unit or below it."""
-    if not series.audience:
-        return True
-    return any(
-        unit.path.startswith(target.path) for unit in units_of(user) for target in series.audience
+def assigned_tracks(session: Session, user: User) -> set[int]:
+    """The tracks ``user`` has an active assignment of."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        session.scalars(
+            select(Assignment.track_id).where(
+                Assignment.user_id == user.id, Assignment.status == AssignmentStatus.ACTIVE
+            )
+        )
     )
+
+
+def in_audience(series: EventSeries, user: User, *, tracks: set[int] | None = None) -> bool:
+    """Open series admit everyone; otherwise people of an audience unit or below it, and people
+    with an active assignment of an audience track (``tracks``: theirs, when already known)."""
+    if not series.audience and not series.audience_tracks:
+        return True
+    if any(
+        unit.path.startswith(target.path) for unit in units_of(user) for target in series.audience
+    ):
+        return True
+    if not series.audience_tracks:
+        return False
+    if tracks is None:
+        session = object_session(series)
+        tracks = assigned_tracks(session, user) if session is not None else set()
+    return any(track.id in tracks for track in series.audience_tracks)
 
 
 def may_manage(reach: Scope, series: EventSeries) -> bool:
@@ -168,6 +190,7 @@ def create_series(
     owner_unit: OrgUnit | None,
     organiser: User | None,
     audience: Sequence[OrgUnit] = (),
+    tracks: Sequence[Track] = (),
 ) -> EventSeries:
     """A new series (or single event) owned by ``owner_unit``."""
     series = EventSeries(
@@ -176,6 +199,7 @@ def create_series(
         owner_unit=owner_unit,
         organiser=organiser,
         audience=list(audience),
+        audience_tracks=list(tracks),
     )
     session.add(series)
     session.flush()
@@ -189,10 +213,12 @@ def update_series(
     title: str,
     description: str | None,
     audience: Sequence[OrgUnit],
+    tracks: Sequence[Track] = (),
 ) -> None:
     series.title = title
     series.description_html = _clean(description)
     series.audience = list(audience)
+    series.audience_tracks = list(tracks)
     session.flush()
 
 
@@ -897,7 +923,12 @@ def upcoming(now: datetime | None = None) -> Select[EventSession]:
 
 
 def visible_to(sessions: Iterable[EventSession], user: User) -> list[EventSession]:
-    return [ev for ev in sessions if in_audience(ev.series, user)]
+    sessions = list(sessions)
+    tracks: set[int] | None = None
+    if any(ev.series.audience_tracks for ev in sessions):
+        session = object_session(sessions[0])
+        tracks = assigned_tracks(session, user) if session is not None else set()
+    return [ev for ev in sessions if in_audience(ev.series, user, tracks=tracks)]
 
 
 def in_month(year: int, month: int, zone: ZoneInfo) -> Select[EventSession]:

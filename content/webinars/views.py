@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, ngettext
+from flask_babel import format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -38,6 +38,7 @@ from content.webinars.schemas import (
     SessionSchema,
     StaffRegistrationSchema,
 )
+from lms.assignments.models import Track
 from lms.auth.models import Role, User
 from lms.auth.permissions import ORG_ADMIN_ROLES, Scope, require, roles_required, scope
 from lms.config import LOCALES
@@ -569,14 +570,27 @@ def manage() -> str:
 
 
 def _series_context(reach: Scope) -> dict[str, Any]:
+    locale = str(get_locale() or "en")
     return {
         "owner_choices": [(str(u.id), u.name) for u in _owner_units(reach)],
         "may_everywhere": reach.everywhere,
         "units": _audience_units(),
+        "tracks": [
+            (t.id, t.title(locale)) for t in db.session.scalars(select(Track).order_by(Track.id))
+        ],
     }
 
 
-def _series_input(reach: Scope) -> tuple[dict[str, Any], OrgUnit | None, list[OrgUnit]]:
+def _audience_tracks(data: dict[str, Any]) -> list[Track]:
+    tracks = [db.session.get(Track, i) for i in data["tracks"]]
+    if any(t is None for t in tracks):
+        raise ValidationFailed(errors={"tracks": [_("Choose one of the options.")]})
+    return [t for t in tracks if t is not None]
+
+
+def _series_input(
+    reach: Scope,
+) -> tuple[dict[str, Any], OrgUnit | None, list[OrgUnit], list[Track]]:
     data = load(SeriesSchema(), request.form)
     owner = None
     if data.get("owner_unit") is not None:
@@ -588,7 +602,7 @@ def _series_input(reach: Scope) -> tuple[dict[str, Any], OrgUnit | None, list[Or
     audience = [db.session.get(OrgUnit, i) for i in data["audience"]]
     if any(u is None for u in audience):
         raise ValidationFailed(errors={"audience": [_("Choose one of the options.")]})
-    return data, owner, [u for u in audience if u is not None]
+    return data, owner, [u for u in audience if u is not None], _audience_tracks(data)
 
 
 @bp.route("/events/manage/new", methods=["GET", "POST"])
@@ -597,9 +611,11 @@ def new_series() -> View:
     reach = _manage_scope()
     context = _series_context(reach)
     if request.method == "GET":
-        return render_form("webinars/series_form.html", series=None, chosen=[], **context)
+        return render_form(
+            "webinars/series_form.html", series=None, chosen=[], chosen_tracks=[], **context
+        )
     try:
-        data, owner, audience = _series_input(reach)
+        data, owner, audience, tracks = _series_input(reach)
         series = services.create_series(
             db.session,
             title=data["title"],
@@ -607,6 +623,7 @@ def new_series() -> View:
             owner_unit=owner,
             organiser=current_user,
             audience=audience,
+            tracks=tracks,
         )
     except ValidationFailed as exc:
         return render_form(
@@ -614,6 +631,7 @@ def new_series() -> View:
             errors=_form_errors(exc),
             series=None,
             chosen=request.form.getlist("audience"),
+            chosen_tracks=request.form.getlist("tracks"),
             **context,
         )
     db.session.commit()
@@ -625,7 +643,13 @@ def new_series() -> View:
 @roles_required(*ORG_ADMIN_ROLES)
 def series(series_id: int) -> str:
     found = _managed_series(series_id)
-    return render_template("webinars/series.html", series=found, zone=_zone())
+    locale = str(get_locale() or "en")
+    return render_template(
+        "webinars/series.html",
+        series=found,
+        zone=_zone(),
+        track_names=[t.title(locale) for t in found.audience_tracks],
+    )
 
 
 @bp.route("/events/manage/<int:series_id>/edit", methods=["GET", "POST"])
@@ -640,9 +664,15 @@ def edit_series(series_id: int) -> View:
         "owner_unit": found.owner_unit_id or "",
     }
     chosen = [str(u.id) for u in found.audience]
+    chosen_tracks = [str(t.id) for t in found.audience_tracks]
     if request.method == "GET":
         return render_form(
-            "webinars/series_form.html", series=found, values=values, chosen=chosen, **context
+            "webinars/series_form.html",
+            series=found,
+            values=values,
+            chosen=chosen,
+            chosen_tracks=chosen_tracks,
+            **context,
         )
     try:
         data = load(SeriesSchema(), request.form)
@@ -655,6 +685,7 @@ def edit_series(series_id: int) -> View:
             title=data["title"],
             description=data.get("description"),
             audience=[u for u in audience if u is not None],
+            tracks=_audience_tracks(data),
         )
     except ValidationFailed as exc:
         return render_form(
@@ -663,6 +694,7 @@ def edit_series(series_id: int) -> View:
             series=found,
             values=values,
             chosen=request.form.getlist("audience"),
+            chosen_tracks=request.form.getlist("tracks"),
             **context,
         )
     db.session.commit()

@@ -27,9 +27,35 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("attendance_reported_at", lms.db.UTCDateTime(timezone=True), nullable=True)
         )
+    # Webinars: a series open to the people assigned a track.
+    op.create_table(
+        "webinar_series_tracks",
+        sa.Column("series_id", sa.Integer(), nullable=False),
+        sa.Column("track_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["series_id"],
+            ["webinar_series.id"],
+            name=op.f("fk_webinar_series_tracks_series_id_webinar_series"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["track_id"],
+            ["tracks.id"],
+            name=op.f("fk_webinar_series_tracks_track_id_tracks"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("series_id", "track_id", name=op.f("pk_webinar_series_tracks")),
+    )
+    with op.batch_alter_table("webinar_series_tracks", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_webinar_series_tracks_track_id"), ["track_id"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("webinar_series_tracks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webinar_series_tracks_track_id"))
+    op.drop_table("webinar_series_tracks")
     with op.batch_alter_table("webinar_sessions", schema=None) as batch_op:
         batch_op.drop_column("attendance_reported_at")
         batch_op.drop_column("meeting_polling")

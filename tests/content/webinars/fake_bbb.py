@@ -55,18 +55,20 @@ class FakeBBB:
         path = environ.get("PATH_INFO", "")
         call = path.rsplit("/", 1)[-1]
         params = self._valid(call, environ.get("QUERY_STRING", ""))
+        body: bytes | None
         if params is None:
             body = _failed("checksumError", "Checksums do not match")
         else:
             self.calls.append((call, params))
             body = self._answer(call, params, start_response)
-            if body is None:
-                return []
+        if body is None:
+            return []  # the answer was a redirect
         start_response("200 OK", [("Content-Type", "text/xml")])
         return [body]
 
     def _answer(self, call: str, params: dict[str, str], start_response: Any) -> bytes | None:
         meeting_id = params.get("meetingID", "")
+        meeting: dict[str, Any] | None
         if call == "create":
             meeting = self.meetings.setdefault(
                 meeting_id, {"name": params.get("name"), "attendees": [], "params": params}
