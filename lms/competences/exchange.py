@@ -686,13 +686,6 @@ class CFRubricSchema(_Strict):
     CFRubricCriteria = fields.List(fields.Nested(CFCriterionSchema), load_default=list)
 
 
-class CFPackageSchema(_Strict):
-    CFDocument = fields.Nested(CFDocumentSchema, required=True)
-    CFItems = fields.List(fields.Nested(CFItemSchema), required=True)
-    CFAssociations = fields.List(fields.Nested(CFAssociationSchema), load_default=list)
-    CFRubrics = fields.List(fields.Nested(CFRubricSchema), load_default=list)
-
-
 def _paths(messages: Any, prefix: str = "") -> Iterable[tuple[str, str]]:
     """marshmallow's nested messages as (JSON path, message) pairs."""
     if isinstance(messages, Mapping):
@@ -712,6 +705,25 @@ def _paths(messages: Any, prefix: str = "") -> Iterable[tuple[str, str]]:
                 yield prefix or "$", str(message)
     else:
         yield prefix or "$", str(messages)
+
+
+def _raw_id(value: Any) -> str:
+    ident = value.get("identifier") if isinstance(value, dict) else None
+    return ident if isinstance(ident, str) else ""
+
+
+def _load_part(schema: Schema, value: Any, path: str, problems: Problems) -> dict[str, Any] | None:
+    """One part of the package loaded, or None with its problems noted under ``path``."""
+    if not isinstance(value, dict):
+        problems.add(path, _("%(where)s: an object is required here.", where=path))
+        return None
+    try:
+        loaded: dict[str, Any] = schema.load(value)
+    except ValidationError as exc:
+        for sub, message in _paths(exc.messages, path):
+            problems.add(sub, f"{sub}: {message}")
+        return None
+    return loaded
 
 
 def _ours(obj: dict[str, Any]) -> dict[str, Any]:
@@ -746,21 +758,26 @@ def parse_case(data: bytes) -> CasePackage:
         raise ValidationFailed(
             errors={"CFItems": [_("At most %(count)d items, please.", count=MAX_NODES)]}
         )
-    try:
-        package = CFPackageSchema().load(raw)
-    except ValidationError as exc:
-        for path, message in _paths(exc.messages):
-            problems.add(path, f"{path}: {message}")
-        problems.raise_if_any()
-    document = package["CFDocument"]
-    fallback = document.get("language") or "en"
-    items = package["CFItems"]
+    document = _load_part(CFDocumentSchema(), raw.get("CFDocument"), "CFDocument", problems)
+    doc_id = document["identifier"] if document else _norm(_raw_id(raw.get("CFDocument")))
+    fallback = (document or {}).get("language") or "en"
     nodes: list[NodeIn] = []
     seen: dict[str, str] = {}
-    for index, item in enumerate(items):
+    # Items that failed their own checks still count as there, so associations to them are
+    # not reported a second time.
+    known: set[str] = set()
+    raw_items = raw.get("CFItems")
+    if not isinstance(raw_items, list):
+        problems.add("CFItems", _("%(where)s: a list of CFItems is required.", where="CFItems"))
+        raw_items = []
+    for index, raw_item in enumerate(raw_items):
         where = f"CFItems[{index}]"
+        known.add(_norm(_raw_id(raw_item)))
+        item = _load_part(CFItemSchema(), raw_item, where, problems)
+        if item is None:
+            continue
         ident = item["identifier"]
-        if ident in seen or ident == document["identifier"]:
+        if ident in seen or ident == doc_id:
             problems.add(
                 f"{where}.identifier",
                 _(
@@ -795,13 +812,20 @@ def parse_case(data: bytes) -> CasePackage:
     by_key = {n.key: n for n in nodes}
     order: dict[str, int] = {}
     parent_of: dict[str, str] = {}
-    for index, assoc in enumerate(package["CFAssociations"]):
-        if assoc["associationType"] != "isChildOf":
-            continue
+    raw_assocs = raw.get("CFAssociations", [])
+    if not isinstance(raw_assocs, list):
+        problems.add("CFAssociations", _("%(where)s: this must be a list.", where="CFAssociations"))
+        raw_assocs = []
+    for index, raw_assoc in enumerate(raw_assocs):
         where = f"CFAssociations[{index}]"
+        assoc = _load_part(CFAssociationSchema(), raw_assoc, where, problems)
+        if assoc is None or assoc["associationType"] != "isChildOf":
+            continue
         origin = _norm(assoc["originNodeURI"]["identifier"])
         destination = _norm(assoc["destinationNodeURI"]["identifier"])
         if origin not in by_key:
+            if origin in known:
+                continue
             problems.add(
                 f"{where}.originNodeURI",
                 _(
@@ -811,7 +835,9 @@ def parse_case(data: bytes) -> CasePackage:
                 ),
             )
             continue
-        if destination != document["identifier"] and destination not in by_key:
+        if destination != doc_id and destination not in by_key:
+            if destination in known:
+                continue
             problems.add(
                 f"{where}.destinationNodeURI",
                 _(
@@ -830,12 +856,17 @@ def parse_case(data: bytes) -> CasePackage:
         parent_of[origin] = destination
         if assoc.get("sequenceNumber") is not None:
             order[origin] = assoc["sequenceNumber"]
-        if destination != document["identifier"]:
+        if destination != doc_id:
             by_key[origin].parent_key = destination
     check_tree(nodes, problems, parent_field="destinationNodeURI")
     levels: list[services.LevelInput] = []
     scale_name: dict[str, str] = {}
-    for rubric in package["CFRubrics"][:1]:
+    raw_rubrics = raw.get("CFRubrics") or []
+    rubrics = [
+        _load_part(CFRubricSchema(), r, f"CFRubrics[{i}]", problems)
+        for i, r in enumerate(raw_rubrics if isinstance(raw_rubrics, list) else [])
+    ]
+    for rubric in [r for r in rubrics if r is not None][:1]:
         scale_name = as_texts({fallback: rubric["title"]})
         for criterion in rubric["CFRubricCriteria"][:1]:
             for level in criterion["CFRubricCriterionLevels"]:
@@ -851,6 +882,7 @@ def parse_case(data: bytes) -> CasePackage:
                     )
                 )
     problems.raise_if_any()
+    assert document is not None
     # Siblings by sequenceNumber, then in file order.
     file_order = {n.key: i for i, n in enumerate(nodes)}
     nodes.sort(key=lambda n: (order.get(n.key, 10**9), file_order[n.key]))
