@@ -124,7 +124,9 @@ def _register_blueprints(app: Flask) -> None:
         "lms.assignments.api",
         "lms.plans.views",
         "lms.plans.api",
+        "lms.plans.municipal_views",
         "lms.swot.views",
+        "lms.swot.api",
         "lms.reporting.views",
         "lti.views",
     ):
@@ -169,7 +171,9 @@ def _security_headers(app: Flask) -> None:
         g.setdefault("page_title", None)
 
 
-_TOKEN_IN_URL = re.compile(r"(/password/reset/|/invitation/|/events/feed/)[^\s\"?/]+")
+_TOKEN_IN_URL = re.compile(
+    r"(/password/reset/|/invitation/|/events/feed/|/lti/enter/)[^\s\"?/]+"
+)
 
 
 class RedactTokens(logging.Filter):

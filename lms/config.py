@@ -40,6 +40,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "BBB_TIMEOUT": (5, "Seconds to wait for BigBlueButton"),
     "WEBINAR_JOIN_MINUTES_BEFORE": (15, "Minutes before the start when Join appears"),
     "INVITE_DAYS": (7, "How long an invitation link stays valid"),
+    "LTI_CLOCK_TOLERANCE": (60, "Seconds of clock skew allowed on LTI id_tokens (`iat`, `exp`)"),
 }
 
 COUNTRY_LOCALE = {"SE": "sv", "NO": "nb", "DK": "da"}

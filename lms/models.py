@@ -12,6 +12,7 @@ from lms.mapping import models as mapping_models
 from lms.orgs import models as orgs_models
 from lms.outbox import models as outbox_models
 from lms.plans import models as plan_models
+from lms.plans import municipal as municipal_plan_models
 from lms.swot import models as swot_models
 from lms.xapi import models as xapi_models
 from lti import models as lti_models
@@ -24,6 +25,7 @@ __all__ = [
     "course_models",
     "lti_models",
     "mapping_models",
+    "municipal_plan_models",
     "orgs_models",
     "outbox_models",
     "plan_models",

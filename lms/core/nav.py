@@ -29,6 +29,12 @@ NAV = (
     NavItem("learn.team", _l("Team's courses"), (Role.MANAGER,)),
     NavItem("courses.index", _l("Authoring"), (Role.ADMIN, Role.COORDINATOR)),
     NavItem("orgs.programmes", _l("Programmes")),
+    NavItem("swot.index", _l("SWOT workshops")),
+    NavItem(
+        "municipal_plans.index",
+        _l("Municipality plans"),
+        (Role.MANAGER, Role.COORDINATOR, Role.ADMIN),
+    ),
     NavItem("users.index", _l("Users"), (Role.ADMIN,)),
     NavItem("auth.profile", _l("Profile")),
 )
