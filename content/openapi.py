@@ -186,9 +186,13 @@ def build(app: Flask) -> dict[str, Any]:
                     },
                 }
             },
-            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"}},
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+                # Machine clients (content.courses.tokens): their scopes are named per view.
+                "token": {"type": "http", "scheme": "bearer"},
+            },
         },
-        "security": [{"session": []}],
+        "security": [{"session": []}, {"token": []}],
     }
 
 

@@ -159,3 +159,8 @@ class MediaSchema(FormSchema):
 
     alt = Text(max_length=300)
     language = Text(max_length=8)
+
+
+class ApiClientSchema(FormSchema):
+    name = Text(required=True, max_length=120)
+    scopes = fields.List(Text(max_length=40), load_default=list)

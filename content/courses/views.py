@@ -11,9 +11,18 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from content import labels, sanitize
-from content.courses import media, services, snapshot
-from content.courses.models import Course, Item, ItemKind, MediaFile, Module, TextFormat
+from content.courses import media, services, snapshot, tokens
+from content.courses.models import (
+    ApiClient,
+    Course,
+    Item,
+    ItemKind,
+    MediaFile,
+    Module,
+    TextFormat,
+)
 from content.courses.schemas import (
+    ApiClientSchema,
     CourseSchema,
     ItemKindQuerySchema,
     ItemSchema,
@@ -28,7 +37,7 @@ from content.courses.snapshot import Snapshot
 from content.progress.services import count_behind, move_to_latest
 from content.quizzes.models import Question
 from lms.auth.models import Role
-from lms.auth.permissions import roles_required
+from lms.auth.permissions import require, roles_required, scope
 from lms.config import LOCALES
 from lms.db import Base, db
 from lms.errors import Conflict, DomainError, Errors, NotFound, ValidationFailed
@@ -617,3 +626,58 @@ def delete_question(question_id: int) -> Response:
     db.session.commit()
     flash(_("The question is deleted."), "success")
     return redirect(url_for("courses.edit_item", item_id=item_id, _anchor="questions"))
+
+
+# Machine clients of the content API (global administrators only: they read across regions)
+
+
+def _require_global_admin() -> None:
+    require(scope(current_user, Role.ADMIN).everywhere)
+
+
+def _clients_page(
+    errors: Errors | None = None, created: ApiClient | None = None, token: str | None = None
+) -> tuple[str, int]:
+    page, status = render_form(
+        "courses/api_clients.html",
+        errors=errors,
+        clients=tokens.clients(db.session),
+        scopes=[(name, str(label)) for name, label in tokens.SCOPES.items()],
+        chosen=set(request.form.getlist("scopes")) if errors else set(),
+        created=created,
+        token=token,
+    )
+    return page, status
+
+
+@bp.route("/api-clients", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def api_clients() -> View:
+    """Machine clients and their scopes; a new client's token is shown once, here."""
+    _require_global_admin()
+    if request.method == "GET":
+        return _clients_page()
+    try:
+        data = load(ApiClientSchema(), request.form)
+        client, token = tokens.create_client(
+            db.session,
+            name=data.get("name") or "",
+            scopes=data.get("scopes") or [],
+            by=current_user,
+        )
+    except ValidationFailed as exc:
+        return _clients_page(errors=_form_errors(exc))
+    db.session.commit()
+    # Shown in this response only, never put in the session or a flash message.
+    page, _status = _clients_page(created=client, token=token)
+    return page, 201
+
+
+@bp.post("/api-clients/<int:client_id>/revoke")
+@roles_required(Role.ADMIN)
+def revoke_api_client(client_id: int) -> Response:
+    _require_global_admin()
+    tokens.revoke(db.session, _get(ApiClient, client_id))
+    db.session.commit()
+    flash(_("The token is revoked: it no longer works."), "success")
+    return redirect(url_for("courses.api_clients"))

@@ -3,11 +3,12 @@ quiz question editing, API clients): see ``tests/matrix_support.py``."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from content.courses.models import Course, MediaFile, MediaKind
+from content.courses.models import ApiClient, Course, MediaFile, MediaKind
 from lms.auth.models import User
 from tests.matrix_support import EVERYONE, ORG_ADMINS, ORG_PAGE, ROLES, SIGNED_IN, Case, rule
 
@@ -29,11 +30,25 @@ def _media(session: Session, course_id: int, name: str) -> MediaFile:
     return found
 
 
+#: A machine client's token (scope ``progress:read``), known to the matrix.
+MACHINE_TOKEN = "lrn_matrix-machine-token"
+MACHINE = {"Authorization": f"Bearer {MACHINE_TOKEN}"}
+
+
 def add_world(session: Session, users: dict[str, User], ids: dict[str, Any]) -> None:
-    """Media rows of the published course and of the draft. Their files are not written (the
-    matrix has no media folder): whoever may see a file gets 404, the others 403 first."""
+    """Media rows of the published course and of the draft, and a machine client. The media
+    files are not written (the matrix has no media folder): whoever may see a file gets 404,
+    the others 403 first."""
     ids["media_published"] = _media(session, ids["course"], "published.png").id
     ids["media_draft"] = _media(session, ids["draft"], "draft.png").id
+    client = ApiClient(
+        name="Matrix",
+        token_hash=hashlib.sha256(MACHINE_TOKEN.encode()).hexdigest(),
+        scopes=["progress:read"],
+    )
+    session.add(client)
+    session.flush()
+    ids["api_client"] = client.id
 
 
 CASES: list[Case] = [
@@ -99,5 +114,35 @@ CASES: list[Case] = [
         "/author/questions/{question}/move",
         rule(302, ORG_ADMINS),
         data={"direction": "up"},
+    ),
+    # machine clients: global administrators manage them; a token reads what its scope allows,
+    # whoever's cookie comes with it, and people never reach the machine-only view
+    Case("courses.api_clients", "GET", "/author/api-clients", rule(200, ("admin",))),
+    Case("courses.api_clients", "POST", "/author/api-clients", rule(422, ("admin",)), data={}),
+    Case(
+        "courses.revoke_api_client",
+        "POST",
+        "/author/api-clients/{api_client}/revoke",
+        rule(302, ("admin",)),
+    ),
+    Case(
+        "courses_api.learner_enrolments",
+        "GET",
+        "/api/v1/learners/{staff_a}/enrolments",
+        rule(200, (), anonymous=401),
+    ),
+    Case(
+        "courses_api.learner_enrolments",
+        "GET",
+        "/api/v1/learners/{staff_b}/enrolments",
+        EVERYONE,
+        headers=MACHINE,
+    ),
+    Case(
+        "courses_api.catalogue",
+        "GET",
+        "/api/v1/courses",
+        dict.fromkeys(ROLES, 403),
+        headers=MACHINE,
     ),
 ]
