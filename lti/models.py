@@ -94,9 +94,7 @@ class LtiUsedNonce(Base):
     token it came with could no longer be accepted anyway."""
 
     __tablename__ = "lti_used_nonces"
-    __table_args__ = (
-        UniqueConstraint("issuer", "value", name="uq_lti_used_nonces_issuer_value"),
-    )
+    __table_args__ = (UniqueConstraint("issuer", "value", name="uq_lti_used_nonces_issuer_value"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The platform's issuer (LTI 1.3) or ``lti1.1:<consumer key>``.
@@ -117,6 +115,9 @@ class LtiLaunchState(Base):
         ForeignKey("lti_platforms.id", ondelete="CASCADE"), index=True
     )
     target_link_uri: Mapped[str] = mapped_column(String(1024))
+    #: The login request's own parameters, to start it again in a new window when the browser
+    #: lost the state cookie inside an iframe.
+    login_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
 

@@ -1,7 +1,385 @@
-"""Librarena as an LTI tool (HTML)."""
+"""Librarena as an LTI tool (HTML): key set, login, launch, the session hand-over, and the
+administrators' platform registrations.
+
+The login and launch endpoints are called by platforms, not by our own forms: they are public
+and exempt from CSRF protection; the OIDC ``state`` bound to the browser and the signed,
+single-use id_token are what protect them (Security Framework 1.0 §5.1.1, §7.3.1).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import logging
+from pathlib import Path
+from urllib.parse import urlsplit
 
-bp = Blueprint("lti", __name__, url_prefix="/lti", template_folder="templates")
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+from werkzeug.wrappers import Response
+
+from lms.auth.models import Role
+from lms.auth.permissions import require, roles_required, scope
+from lms.db import db
+from lms.errors import NotFound, ValidationFailed
+from lms.extensions import csrf
+from lms.schema import load
+from lms.web import render_form
+from lti import keys, launch, services
+from lti.models import LtiLaunch, LtiPlatform
+from lti.schemas import DeploymentSchema, PlatformSchema
+from lti.validate import LaunchError
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint(
+    "lti",
+    __name__,
+    url_prefix="/lti",
+    template_folder="templates",
+)
+
+#: The session key holding the launch a first-party session came from.
+SESSION_LAUNCH = "lti_launch_id"
+
+
+def _secure() -> bool:
+    return bool(current_app.config.get("SECURE_COOKIES")) or request.is_secure
+
+
+def _failed(exc: LaunchError, *, restart: str | None = None) -> tuple[str, int]:
+    """The page of a refused launch: what was wrong, for the person and the platform admin."""
+    db.session.rollback()
+    log.warning("LTI launch refused (%s): %s", exc.code, exc.message)
+    return (
+        render_template("lti/error.html", error=exc, restart_url=restart),
+        exc.status,
+    )
+
+
+# -- public endpoints ---------------------------------------------------------------------
+
+
+@bp.get("/lti.js")
+def script() -> Response:
+    """The pages' progressive enhancement (copy buttons, auto-submit, platform storage)."""
+    path = Path(__file__).parent / "static" / "lti.js"
+    response = Response(path.read_text(encoding="utf-8"), mimetype="text/javascript")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.get("/jwks")
+def jwks() -> Response:
+    """Our public keys (Security Framework 1.0 §6.3); kept short in caches so a rotation is
+    seen soon."""
+    body = keys.jwks(db.session)
+    db.session.commit()
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt
+def login() -> Response | tuple[str, int]:
+    """OIDC third-party initiated login (Security Framework 1.0 §5.1.1.1), GET or POST."""
+    params = request.form if request.method == "POST" else request.args
+    try:
+        state, url = launch.start_login(db.session, params)
+    except LaunchError as exc:
+        return _failed(exc)
+    db.session.commit()
+    storage_target = params.get("lti_storage_target")
+    if storage_target:
+        # LTI client-side OIDC login: keep the state in the platform's storage by postMessage,
+        # as the browser may refuse our cookie inside the platform's iframe.
+        html = render_template(
+            "lti/storage_login.html",
+            auth_url=url,
+            state=state.state,
+            nonce=state.nonce,
+            target=storage_target,
+            origin=_origin(state.platform_id),
+        )
+        response: Response = current_app.make_response(html)
+    else:
+        response = redirect(url)
+    secure = _secure()
+    response.set_cookie(
+        launch.state_cookie_name(state.state),
+        state.state,
+        max_age=int(launch.STATE_LIFETIME.total_seconds()),
+        path=url_for("lti.launch"),
+        httponly=True,
+        secure=secure,
+        samesite="None" if secure else "Lax",
+        partitioned=secure,
+    )
+    return response
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _origin(platform_id: int) -> str:
+    platform = db.session.get(LtiPlatform, platform_id)
+    return _origin_of(platform.auth_login_url if platform else "")
+
+
+@bp.post("/launch", endpoint="launch")
+@csrf.exempt
+def launch_view() -> Response | tuple[str, int]:
+    """The id_token launch (LTI Core 1.3 §5, Security Framework 1.0 §5.1.3); also the LTI 1.1
+    basic launch, told apart by its OAuth parameters."""
+    if request.form.get("lti_message_type") == "basic-lti-launch-request":
+        from lti import lti11
+
+        try:
+            token = lti11.launch(db.session, request)
+        except LaunchError as exc:
+            return _failed(exc)
+        db.session.commit()
+        return redirect(url_for("lti.enter", token=token))
+    form_state = request.form.get("state")
+    state = launch.find_state(db.session, form_state)
+    bound = request.cookies.get(launch.state_cookie_name(form_state)) if form_state else None
+    storage_target = (state.login_params or {}).get("lti_storage_target") if state else None
+    if bound is None and storage_target and request.form.get("lti_storage_verified"):
+        # Client-side login: our page read the state back from the platform's storage. Only
+        # for logins that asked for it; a cookie login must come back with its cookie.
+        bound = request.form.get("lti_storage_verified")
+    if bound is None and state is not None and storage_target:
+        return (
+            render_template(
+                "lti/storage_launch.html",
+                state=state.state,
+                nonce=state.nonce,
+                id_token=request.form.get("id_token", ""),
+                target=storage_target,
+                origin=_origin(state.platform_id),
+            ),
+            200,
+        )
+    try:
+        verified = launch.verify(db.session, request.form.get("id_token"), state, bound)
+        record, token = launch.complete(db.session, verified)
+    except LaunchError as exc:
+        return _failed(exc, restart=launch.restart_url(state) if state else None)
+    db.session.commit()
+    log.info(
+        "LTI launch %s from %s for user %s", record.id, verified.platform.issuer, record.user_id
+    )
+    response = redirect(url_for("lti.enter", token=token))
+    if form_state:
+        response.delete_cookie(launch.state_cookie_name(form_state), path=url_for("lti.launch"))
+    return response
+
+
+@bp.get("/enter/<token>")
+def enter(token: str) -> Response | tuple[str, int]:
+    """Exchange the one-time launch token for a first-party session, then go to the content."""
+    record = launch.exchange(db.session, token)
+    if record is None:
+        return _failed(
+            LaunchError(
+                "launch_token",
+                _(
+                    "This launch link has expired or was used already. Start again from the "
+                    "platform."
+                ),
+            )
+        )
+    login_user(record.user)
+    session[SESSION_LAUNCH] = record.id
+    session["locale"] = record.locale
+    db.session.commit()
+    return redirect(record.target_path)
+
+
+@bp.get("/unlinked")
+@login_required
+def unlinked() -> str:
+    """A resource link that points at nothing yet."""
+    return render_template("lti/unlinked.html")
+
+
+@bp.after_app_request
+def _partitioned_session(response: Response) -> Response:
+    """Inside a platform's iframe our session cookie is a third-party cookie: for sessions that
+    began with a launch, send it ``SameSite=None; Secure; Partitioned`` (CHIPS) so browsers
+    that partition cookies keep it; others get the new-window fallback."""
+    if not session.get(SESSION_LAUNCH) or not _secure():
+        return response
+    name = current_app.config.get("SESSION_COOKIE_NAME", "session")
+    headers = response.headers.getlist("Set-Cookie")
+    if not any(h.startswith(name + "=") for h in headers):
+        return response
+    response.headers.remove("Set-Cookie")
+    for header in headers:
+        if header.startswith(name + "="):
+            parts = [p for p in header.split("; ") if not p.lower().startswith("samesite")]
+            header = "; ".join([*parts, "SameSite=None", "Partitioned"])
+            if "; Secure" not in header:
+                header += "; Secure"
+        response.headers.add("Set-Cookie", header)
+    return response
+
+
+# -- administrators: platform registrations -----------------------------------------------
+
+
+def _require_admin() -> None:
+    require(scope(current_user, Role.ADMIN).everywhere)
+
+
+def _platform(platform_id: int) -> LtiPlatform:
+    platform = db.session.get(LtiPlatform, platform_id)
+    if platform is None:
+        raise NotFound()
+    return platform
+
+
+@bp.get("/platforms")
+@roles_required(Role.ADMIN)
+def platforms() -> str:
+    _require_admin()
+    return render_template(
+        "lti/platforms.html", platforms=services.platforms(db.session), urls=launch.tool_urls()
+    )
+
+
+@bp.route("/platforms/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_platform() -> Response | tuple[str, int]:
+    _require_admin()
+    if request.method == "GET":
+        return render_form("lti/platform_form.html", urls=launch.tool_urls())
+    try:
+        data = load(PlatformSchema(), request.form)
+        platform = services.register_platform(
+            db.session,
+            name=data["name"],
+            issuer=data["issuer"],
+            client_id=data["client_id"],
+            auth_login_url=data["auth_login_url"],
+            auth_token_url=data["auth_token_url"],
+            jwks_url=data["jwks_url"],
+            token_audience=data.get("token_audience"),
+            deployment_ids=services.split_deployments(data.get("deployment_ids") or ""),
+        )
+    except ValidationFailed as exc:
+        return render_form("lti/platform_form.html", errors=exc.errors, urls=launch.tool_urls())
+    db.session.commit()
+    flash(_("Platform %(name)s registered.", name=platform.name), "success")
+    return redirect(url_for("lti.platform", platform_id=platform.id))
+
+
+@bp.get("/platforms/<int:platform_id>")
+@roles_required(Role.ADMIN)
+def platform(platform_id: int) -> str:
+    _require_admin()
+    return render_template(
+        "lti/platform.html",
+        platform=_platform(platform_id),
+        urls=launch.tool_urls(),
+        errors={},
+        values={},
+    )
+
+
+@bp.post("/platforms/<int:platform_id>/deployments")
+@roles_required(Role.ADMIN)
+def add_deployment(platform_id: int) -> Response | tuple[str, int]:
+    _require_admin()
+    found = _platform(platform_id)
+    try:
+        data = load(DeploymentSchema(), request.form)
+        services.add_deployment(db.session, found, data["deployment_id"])
+    except ValidationFailed as exc:
+        return render_form(
+            "lti/platform.html", errors=exc.errors, platform=found, urls=launch.tool_urls()
+        )
+    db.session.commit()
+    flash(_("Deployment %(id)s added.", id=data["deployment_id"]), "success")
+    return redirect(url_for("lti.platform", platform_id=found.id))
+
+
+# -- deep linking -------------------------------------------------------------------------
+
+
+def _deep_linking_launch() -> LtiLaunch:
+    """The deep-linking launch of this session; only its own user, and staff, may answer it."""
+    launch_id = session.get(SESSION_LAUNCH)
+    record = db.session.get(LtiLaunch, launch_id) if launch_id else None
+    if (
+        record is None
+        or record.user_id != current_user.id
+        or "deep_linking" not in (record.data or {})
+    ):
+        raise NotFound(_("There is no content selection in progress. Start it from the platform."))
+    require(bool(record.data.get("staff")))
+    return record
+
+
+@bp.route("/pick", methods=["GET", "POST"])
+@login_required
+def pick() -> str | Response | tuple[str, int]:
+    """Deep Linking 2.0: a searchable picker; the choice goes back to the platform signed."""
+    from lti import deep_linking
+
+    record = _deep_linking_launch()
+    locale = record.locale
+    query = request.args.get("q", "")[:200]
+    found = deep_linking.candidates(db.session, locale, query)
+    settings = record.data["deep_linking"]
+    if request.method == "GET":
+        return render_template(
+            "lti/pick.html", candidates=found, query=query, multiple=settings["accept_multiple"]
+        )
+    chosen = request.form.getlist("target")
+    by_target = {c.target: c for c in deep_linking.candidates(db.session, locale)}
+    picked = [by_target[t] for t in dict.fromkeys(chosen) if t in by_target]
+    if not picked or (len(picked) > 1 and not settings["accept_multiple"]):
+        return (
+            render_template(
+                "lti/pick.html",
+                candidates=found,
+                query=query,
+                multiple=settings["accept_multiple"],
+                errors={
+                    "target": [
+                        _("Choose one item to add.")
+                        if not picked
+                        else _("This platform accepts one item only.")
+                    ]
+                },
+            ),
+            422,
+        )
+    launch_url = launch.tool_urls()["launch"]
+    token = deep_linking.response_jwt(
+        db.session, record, [deep_linking.content_item(c, launch_url) for c in picked]
+    )
+    db.session.commit()
+    html = render_template(
+        "lti/deep_link_return.html", return_url=settings["return_url"], jwt=token, picked=picked
+    )
+    response = current_app.make_response(html)
+    # The page posts to the platform: our CSP's form-action must allow that one address.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+        f"form-action 'self' {_origin_of(settings['return_url'])}"
+    )
+    return response

@@ -1,4 +1,11 @@
-"""The access matrix's part for ``lti`` (see ``tests/matrix_support.py``)."""
+"""The access matrix's part for ``lti`` (see ``tests/matrix_support.py``).
+
+The key set, login and launch endpoints are public by nature: platforms and browsers call them
+without a Librarena account. Without a valid login or id_token they answer 400 with a page that
+says what was wrong; nothing there depends on who is signed in. Platform registrations are for
+administrators who hold their role everywhere (a regional administrator cannot register a
+platform, since a platform can launch anyone's account into any course).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +14,65 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
-from tests.matrix_support import Case
+from lti import services
+from tests.matrix_support import EVERYONE, ROLES, SIGNED_IN, SIGNED_IN_PAGE, Case, rule
+
+ADMIN_ONLY = rule(200, ("admin",))
+FORGED = 2**31 - 1
 
 
 def add_world(session: Session, users: dict[str, User], ids: dict[str, Any]) -> None:
     """Add what this package's URLs need to the matrix's world; put their ids in ``ids``."""
+    platform = services.register_platform(
+        session,
+        name="Matrix platform",
+        issuer="https://matrix-platform.test",
+        client_id="matrix",
+        auth_login_url="https://matrix-platform.test/auth",
+        auth_token_url="https://matrix-platform.test/token",
+        jwks_url="https://matrix-platform.test/jwks",
+        deployment_ids=["1"],
+    )
+    ids["lti_platform"] = platform.id
+    ids["lti_forged"] = FORGED
 
 
-CASES: list[Case] = []
+CASES: list[Case] = [
+    Case("lti.script", "GET", "/lti/lti.js", EVERYONE),
+    Case("lti.jwks", "GET", "/lti/jwks", EVERYONE),
+    Case("lti.login", "GET", "/lti/login", dict.fromkeys(ROLES, 400)),
+    Case("lti.login", "POST", "/lti/login", dict.fromkeys(ROLES, 400), data={}),
+    Case(
+        "lti.login",
+        "GET",
+        "/lti/login?iss=https://unknown.test&login_hint=u"
+        "&target_link_uri=http://librarena.localhost/lti/launch",
+        dict.fromkeys(ROLES, 400),
+    ),
+    Case("lti.launch", "POST", "/lti/launch", dict.fromkeys(ROLES, 400), data={}),
+    Case("lti.launch", "POST", "/lti/launch", dict.fromkeys(ROLES, 400), data={"state": "x"}),
+    Case("lti.enter", "GET", "/lti/enter/not-a-token", dict.fromkeys(ROLES, 400)),
+    Case("lti.unlinked", "GET", "/lti/unlinked", SIGNED_IN_PAGE),
+    # no deep-linking launch in this session: nothing to pick for
+    Case("lti.pick", "GET", "/lti/pick", rule(404, SIGNED_IN)),
+    Case("lti.pick", "POST", "/lti/pick", rule(404, SIGNED_IN), data={"target": "course:1"}),
+    Case("lti.platforms", "GET", "/lti/platforms", ADMIN_ONLY),
+    Case("lti.new_platform", "GET", "/lti/platforms/new", ADMIN_ONLY),
+    Case("lti.new_platform", "POST", "/lti/platforms/new", rule(422, ("admin",)), data={}),
+    Case("lti.platform", "GET", "/lti/platforms/{lti_platform}", ADMIN_ONLY),
+    Case("lti.platform", "GET", "/lti/platforms/{lti_forged}", rule(404, ("admin",))),
+    Case(
+        "lti.add_deployment",
+        "POST",
+        "/lti/platforms/{lti_platform}/deployments",
+        rule(422, ("admin",)),
+        data={},
+    ),
+    Case(
+        "lti.add_deployment",
+        "POST",
+        "/lti/platforms/{lti_forged}/deployments",
+        rule(404, ("admin",)),
+        data={"deployment_id": "2"},
+    ),
+]

@@ -107,6 +107,7 @@ def upgrade() -> None:
         sa.Column("nonce", sa.String(length=128), nullable=False),
         sa.Column("platform_id", sa.Integer(), nullable=False),
         sa.Column("target_link_uri", sa.String(length=1024), nullable=False),
+        sa.Column("login_params", sa.JSON(), nullable=False),
         sa.Column("created_at", lms.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", lms.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
