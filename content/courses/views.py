@@ -95,7 +95,12 @@ def _formats() -> list[tuple[str, str]]:
 @roles_required(*AUTHORS)
 def index() -> str:
     page = paginate(db.session, services.courses_list(), page=page_number())
-    return render_template("courses/courses.html", page=page, locale=_locale())
+    return render_template(
+        "courses/courses.html",
+        page=page,
+        locale=_locale(),
+        manages_clients=scope(current_user, Role.ADMIN).everywhere,
+    )
 
 
 def _course_values(course: Course) -> dict[str, Any]:
