@@ -25,6 +25,7 @@ from content.progress.schemas import ReflectionSchema
 from content.quizzes import services as quizzes
 from lms.auth.models import Role
 from lms.auth.permissions import has_role, roles_required, scope
+from lms.competences import services as competences
 from lms.config import LOCALES
 from lms.db import db
 from lms.errors import Errors, Forbidden, NotFound, ValidationFailed
@@ -65,11 +66,16 @@ def catalogue() -> str:
     language = query.get("language") if query.get("language") in LOCALES else None
     length = query.get("length") or ""
     max_minutes = int(length) if length.isdigit() and int(length) in LENGTHS else None
-    page = paginate(
-        db.session,
-        catalogue_query(locale=language, topic=query.get("topic") or None, max_minutes=max_minutes),
-        page=page_number(),
+    stmt = catalogue_query(
+        locale=language, topic=query.get("topic") or None, max_minutes=max_minutes
     )
+    # Courses that build a competence, tagged in lms.competences (the course or one of its modules).
+    competence = request.args.get("competence", type=int)
+    if competence is not None and 0 < competence < 2**31:
+        stmt = stmt.where(Course.id.in_(competences.courses_building(competence)))
+    else:
+        competence = None
+    page = paginate(db.session, stmt, page=page_number())
     mine = {
         e.course_id: e
         for e in db.session.scalars(
@@ -91,7 +97,13 @@ def catalogue() -> str:
         languages=[(loc, LANGUAGE_NAMES[loc]) for loc in LOCALES],
         topics=topics(db.session),
         lengths=LENGTHS,
-        chosen={"language": language or "", "topic": query.get("topic") or "", "length": length},
+        competences=competences.catalogue_competences(db.session, _locale()),
+        chosen={
+            "language": language or "",
+            "topic": query.get("topic") or "",
+            "length": length,
+            "competence": str(competence or ""),
+        },
     )
 
 

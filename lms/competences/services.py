@@ -831,3 +831,30 @@ def courses_building(competence_id: int) -> Select[tuple[int]]:
         )
     )
     return direct.union(via_module)  # type: ignore[return-value]
+
+
+def catalogue_competences(session: Session, locale: str) -> list[tuple[int, str]]:
+    """Competences that some course builds (directly or through a module), for the course
+    catalogue's filter: ``[(competence_id, label), …]`` in framework and tree order."""
+    kinds = (LinkKind.COURSE, LinkKind.MODULE)
+    nodes = session.scalars(
+        select(Node)
+        .where(
+            Node.id.in_(
+                select(CompetenceLink.competence_id).where(CompetenceLink.target_kind.in_(kinds))
+            )
+        )
+        .options(selectinload(Node.framework))
+        .order_by(Node.framework_id, Node.code, Node.position, Node.id)
+    )
+    return [
+        (
+            node.id,
+            " ".join(
+                part
+                for part in (node.code, node.title(locale, node.framework.fallback_locale))
+                if part
+            ),
+        )
+        for node in nodes
+    ]
