@@ -26,6 +26,7 @@ NAV = (
     NavItem("orgs.units", _l("Organisations"), (Role.ADMIN, Role.COORDINATOR)),
     NavItem("learn.catalogue", _l("Courses")),
     NavItem("webinars.upcoming", _l("Events")),
+    NavItem("competences.index", _l("Competences")),
     NavItem("learn.team", _l("Team's courses"), (Role.MANAGER,)),
     NavItem("courses.index", _l("Authoring"), (Role.ADMIN, Role.COORDINATOR)),
     NavItem("orgs.programmes", _l("Programmes")),
