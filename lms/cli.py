@@ -150,3 +150,6 @@ def register_commands(app: Flask) -> None:
     from lms.xapi.cli import lrs_group
 
     app.cli.add_command(lrs_group)
+    from lti.cli import lti_group
+
+    app.cli.add_command(lti_group)

@@ -52,3 +52,15 @@ def launch(
         )
 
     return go
+
+
+from tests.content.conftest import create_course  # noqa: E402, F401 - the content factory
+
+
+@pytest.fixture
+def cli(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The app's CLI runner; the commands' engine disposal would drop the test's pool."""
+    from lms.db import db
+
+    monkeypatch.setattr(db.state(app).engine, "dispose", lambda *args, **kwargs: None)
+    return app.test_cli_runner()
