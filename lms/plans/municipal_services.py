@@ -364,24 +364,55 @@ def link_options(
     return out
 
 
+def _workshops_for(plan: MunicipalPlan) -> Select[tuple[int]]:
+    """The workshops whose items a plan may link: its own, else all of its municipality's."""
+    if plan.workshop_id is not None:
+        return select(SwotWorkshop.id).where(SwotWorkshop.id == plan.workshop_id)
+    return select(SwotWorkshop.id).where(SwotWorkshop.municipality_id == plan.municipality_id)
+
+
+def _existing(session: Session, plan: MunicipalPlan, kind: LinkKind, ids: set[int]) -> set[int]:
+    """Which of ``ids`` a goal or action of ``plan`` may link to (as :func:`link_options`)."""
+    from content.courses.models import Course
+    from content.webinars.models import EventSeries
+    from lms.assignments.models import Track
+    from lms.competences.models import Node, NodeKind
+
+    if not ids:
+        return set()
+    stmt: Select[tuple[int]]
+    if kind is LinkKind.SWOT_ITEM:
+        stmt = select(SwotItem.id).where(SwotItem.workshop_id.in_(_workshops_for(plan)))
+        column: Any = SwotItem.id
+    elif kind is LinkKind.SWOT_GROUP:
+        stmt = select(SwotGroup.id).where(SwotGroup.workshop_id.in_(_workshops_for(plan)))
+        column = SwotGroup.id
+    elif kind is LinkKind.COMPETENCE:
+        stmt, column = select(Node.id).where(Node.kind == NodeKind.COMPETENCE), Node.id
+    elif kind is LinkKind.COURSE:
+        stmt, column = select(Course.id).where(Course.is_published.is_(True)), Course.id
+    elif kind is LinkKind.WEBINAR_SERIES:
+        stmt, column = select(EventSeries.id), EventSeries.id
+    else:
+        stmt, column = select(Track.id), Track.id
+    return set(session.scalars(stmt.where(column.in_(ids))))
+
+
 def set_links(
     session: Session,
     owner: MunicipalGoal | MunicipalAction,
     plan: MunicipalPlan,
     chosen: Mapping[LinkKind, Iterable[int]],
-    locale: str,
 ) -> None:
-    """Replace the owner's links with ``chosen``; each id must be one the form offered."""
-    options = link_options(session, plan, locale)
+    """Replace the owner's links with ``chosen``; each id must be one the form offers."""
     errors: dict[str, list[str]] = {}
     wanted: list[tuple[LinkKind, int]] = []
     for kind, ids in chosen.items():
-        allowed = {o.id for o in options[kind]}
-        for ident in dict.fromkeys(ids):
-            if ident not in allowed:
-                errors[kind.value] = [_("Choose from the list.")]
-            else:
-                wanted.append((kind, ident))
+        unique = list(dict.fromkeys(ids))
+        allowed = _existing(session, plan, kind, set(unique))
+        if len(allowed) != len(unique):
+            errors[kind.value] = [_("Choose from the list.")]
+        wanted += [(kind, ident) for ident in unique]
     if errors:
         raise ValidationFailed(errors=errors)
     keep = {(link.kind, link.target_id): link for link in owner.links}

@@ -328,7 +328,7 @@ def new_goal(plan_id: int) -> View:
         goal = services.add_goal(
             db.session, found, title=data["title"], description=data.get("description")
         )
-        services.set_links(db.session, goal, found, _chosen(data), _locale())
+        services.set_links(db.session, goal, found, _chosen(data))
     except ValidationFailed as exc:
         return _goal_form(found, None, errors=_form_errors(exc))
     db.session.commit()
@@ -348,7 +348,7 @@ def edit_goal(plan_id: int, goal_id: int) -> View:
         services.update_goal(
             db.session, goal, title=data["title"], description=data.get("description")
         )
-        services.set_links(db.session, goal, found, _chosen(data), _locale())
+        services.set_links(db.session, goal, found, _chosen(data))
     except ValidationFailed as exc:
         return _goal_form(found, goal, errors=_form_errors(exc))
     db.session.commit()
@@ -424,7 +424,7 @@ def new_action(plan_id: int, goal_id: int) -> View:
     try:
         data = load(ActionSchema(), request.form)
         action = services.add_action(db.session, goal, _action_input(data))
-        services.set_links(db.session, action, found, _chosen(data), _locale())
+        services.set_links(db.session, action, found, _chosen(data))
     except ValidationFailed as exc:
         return _action_form(found, goal, None, errors=_form_errors(exc))
     db.session.commit()
@@ -444,7 +444,7 @@ def edit_action(plan_id: int, action_id: int) -> View:
     try:
         data = load(ActionSchema(), request.form)
         services.update_action(db.session, action, _action_input(data))
-        services.set_links(db.session, action, found, _chosen(data), _locale())
+        services.set_links(db.session, action, found, _chosen(data))
     except ValidationFailed as exc:
         return _action_form(found, action.goal, action, errors=_form_errors(exc))
     db.session.commit()
