@@ -121,6 +121,8 @@ def mine() -> View:
 def _goal_input(prefix: str = "") -> dict[str, Any]:
     """The goal form's fields; an edit form names them ``goal-<id>-<field>``."""
     form = {k[len(prefix) :]: v for k, v in request.form.items() if k.startswith(prefix)}
+    if not form:  # a client posting the plain field names
+        form = request.form.to_dict()
     data = load(GoalSchema(), form)
     return {
         "text": data["text"],
