@@ -22,8 +22,13 @@ class NavItem:
 
 NAV = (
     NavItem("core.home", _l("Home")),
+    NavItem("assignments.mine", _l("My assignments")),
+    NavItem("plans.mine", _l("My plan")),
     NavItem("orgs.team", _l("My team"), (Role.MANAGER,)),
+    NavItem("assignments.team", _l("Team's assignments"), (Role.MANAGER,)),
+    NavItem("plans.team", _l("Team's plans"), (Role.MANAGER,)),
     NavItem("orgs.units", _l("Organisations"), (Role.ADMIN, Role.COORDINATOR)),
+    NavItem("assignments.tracks", _l("Tracks"), (Role.ADMIN, Role.COORDINATOR)),
     NavItem("learn.catalogue", _l("Courses")),
     NavItem("webinars.upcoming", _l("Events")),
     NavItem("competences.index", _l("Competences")),
