@@ -283,19 +283,49 @@ class Option:
     id: int
     label: str
     note: str = ""
+    #: For a competence: the municipality's average gap (needed − mapped levels), if mapped.
+    gap: float | None = None
 
 
-def _competence_options(session: Session, locale: str) -> list[Option]:
+def competence_gaps(
+    session: Session, municipality: OrgUnit, framework_ids: Iterable[int] | None = None
+) -> dict[int, float | None]:
+    """The municipality's average gap per competence, from the gap analysis
+    (:func:`lms.mapping.gaps.unit_report`, one query per framework); ``None`` where unmapped."""
+    from lms.competences import services as competences
+    from lms.mapping import gaps
+
+    wanted = set(framework_ids) if framework_ids is not None else None
+    out: dict[int, float | None] = {}
+    for framework in competences.frameworks(session):
+        if wanted is not None and framework.id not in wanted:
+            continue
+        report = gaps.unit_report(session, framework, municipality, suppress=False)
+        for row in report.competences:
+            out[row.id] = report.total(row.id).gap
+    return out
+
+
+def _competence_options(session: Session, municipality: OrgUnit, locale: str) -> list[Option]:
+    """Every competence, those with the largest gap in the municipality first."""
     from lms.competences import services as competences
 
+    found = competence_gaps(session, municipality)
     out = []
     for framework in competences.frameworks(session):
         for node in competences.competences(session, framework):
             label = node.title(locale, framework.fallback_locale)
             code = f"{node.code} " if node.code else ""
             out.append(
-                Option(LinkKind.COMPETENCE, node.id, f"{code}{label}", framework.title(locale))
+                Option(
+                    LinkKind.COMPETENCE,
+                    node.id,
+                    f"{code}{label}",
+                    framework.title(locale),
+                    found.get(node.id),
+                )
             )
+    out.sort(key=lambda o: (o.gap is None, -(o.gap or 0.0)))
     return out
 
 
@@ -355,7 +385,7 @@ def link_options(
     """What the goal and action forms offer, by kind (in the order the form shows them)."""
     found = [
         *_swot_options(session, plan),
-        *_competence_options(session, locale),
+        *_competence_options(session, plan.municipality, locale),
         *_content_options(session, locale),
     ]
     out: dict[LinkKind, list[Option]] = {kind: [] for kind in LinkKind}
@@ -439,6 +469,7 @@ class LinkView:
     label: str
     note: str = ""
     url: str | None = None
+    gap: float | None = None
 
 
 def describe_links(
@@ -477,16 +508,21 @@ def describe_links(
                 LinkKind.SWOT_GROUP, group.id, group.name, str(QUADRANT_SINGULAR[group.quadrant])
             )
     if wanted.get(LinkKind.COMPETENCE):
-        for node in session.scalars(
-            select(Node)
-            .where(Node.id.in_(wanted[LinkKind.COMPETENCE]))
-            .options(selectinload(Node.framework))
-        ):
+        nodes = list(
+            session.scalars(
+                select(Node)
+                .where(Node.id.in_(wanted[LinkKind.COMPETENCE]))
+                .options(selectinload(Node.framework))
+            )
+        )
+        found_gaps = competence_gaps(session, plan.municipality, {n.framework_id for n in nodes})
+        for node in nodes:
             resolved[(LinkKind.COMPETENCE, node.id)] = LinkView(
                 LinkKind.COMPETENCE,
                 node.id,
                 node.title(locale, node.framework.fallback_locale),
                 node.code,
+                gap=found_gaps.get(node.id),
             )
     content_kinds = {
         LinkKind.COURSE: ContentKind.COURSE,

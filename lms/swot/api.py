@@ -22,6 +22,7 @@ from content.openapi import documented
 from lms.db import db
 from lms.errors import NotFound, error_response
 from lms.plans import municipal_services
+from lms.plans.municipal import LinkKind
 from lms.swot import services
 from lms.swot.models import SwotWorkshop
 from lms.swot.schemas import PlanOut, WorkshopOut, WorkshopSummaryOut
@@ -110,7 +111,13 @@ def municipal_plan(plan_id: int) -> Response:
     links = municipal_services.describe_links(db.session, plan, str(get_locale() or "en"))
 
     def linked(key: tuple[str, int]) -> list[dict[str, Any]]:
-        return [{"kind": v.kind.value, "id": v.id, "label": v.label} for v in links.get(key, [])]
+        out = []
+        for view in links.get(key, []):
+            item: dict[str, Any] = {"kind": view.kind.value, "id": view.id, "label": view.label}
+            if view.kind is LinkKind.COMPETENCE:
+                item["gap"] = None if view.gap is None else round(view.gap, 2)
+            out.append(item)
+        return out
 
     body = {
         "id": plan.id,

@@ -119,6 +119,8 @@ class LinkOut(Schema):
     kind = fields.String()
     id = fields.Integer()
     label = fields.String()
+    #: For a competence: the municipality's average gap in levels (needed − mapped), if mapped.
+    gap = fields.Float(allow_none=True)
 
 
 class ActionOut(Schema):

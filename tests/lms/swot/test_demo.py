@@ -14,9 +14,7 @@ from lms.swot import services
 from lms.swot.models import Quadrant, SwotWorkshop
 
 
-def test_demo_has_an_open_falun_board_and_a_plan_linked_to_it(
-    session: Session, app: Any
-) -> None:
+def test_demo_has_an_open_falun_board_and_a_plan_linked_to_it(session: Session, app: Any) -> None:
     assert load_demo(session)
     workshop = session.scalars(select(SwotWorkshop)).one()
     assert workshop.municipality.name == "Falun"
