@@ -6,8 +6,13 @@ The learner's path runs on a small course made for the test, so it can be finish
 
 from __future__ import annotations
 
+import io
 import itertools
+import json
 import re
+import struct
+import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +56,10 @@ CONTENT_PAGES = (
     ContentPage("/author/modules/{module_id}/items/new?kind=lesson", "coordinator"),
     ContentPage("/author/items/{quiz_id}/edit", "coordinator"),
     ContentPage("/author/items/{quiz_id}/questions/new", "coordinator"),
+    ContentPage("/author/items/{lesson_id}/edit", "coordinator"),
+    ContentPage("/author/questions/{question_id}/edit", "coordinator"),
+    ContentPage("/author/packages/import", "coordinator"),
+    ContentPage("/author/api-clients", "admin"),
 )
 
 
@@ -60,7 +69,14 @@ def _content_ids(live_server: LiveServer) -> dict[str, Any]:
         assert course is not None, "the demo has no digital-mediation course"
         module = course.modules[0]
         quiz = next(i for i in module.items if i.kind is ItemKind.QUIZ)
-        return {"course_id": course.id, "module_id": module.id, "quiz_id": quiz.id}
+        lesson = next(i for i in module.items if i.kind is ItemKind.LESSON)
+        return {
+            "course_id": course.id,
+            "module_id": module.id,
+            "quiz_id": quiz.id,
+            "lesson_id": lesson.id,
+            "question_id": quiz.questions[0].id,
+        }
 
 
 @pytest.mark.parametrize("target", CONTENT_PAGES, ids=lambda p: f"{p.path}-as-{p.role}")
@@ -191,6 +207,11 @@ def test_certificate_verifies_for_anyone_signed_out(
     visit(page, f"/certificates/{code}")  # a fresh browser, nobody signed in
     expect(page.get_by_text("Yes: Librarena issued it.")).to_be_visible()
     assert_accessible(page)
+    link = page.get_by_role("link", name="Download the certificate (PDF)")
+    pdf = page.request.get(link.get_attribute("href") or "")
+    assert pdf.status == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.body().startswith(b"%PDF-")
 
 
 @pytest.mark.usefixtures("restore_locales")
@@ -259,3 +280,109 @@ def test_quiz_works_without_javascript(
     page.get_by_label("Test on which device?").fill("phone")
     page.get_by_role("button", name="Send my answers").click()
     expect(page.get_by_text("Your result: 100% – passed")).to_be_visible()
+
+
+def _png() -> bytes:
+    """A real 2×2 PNG (red), so the browser can show it."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.usefixtures("restore_locales")
+def test_coordinator_uploads_an_image_and_shows_it_in_a_lesson(
+    signed_in_page: Callable[..., Page], live_server: LiveServer
+) -> None:
+    slug, ids = _small_course(live_server)
+    page = signed_in_page("coordinator")
+    _in_english(page)
+    visit(page, f"/author/items/{ids['lesson']}/edit")
+    # A script dressed as an image is refused by its bytes, with the reason.
+    page.locator("#file").set_input_files(
+        files=[{"name": "map.png", "mimeType": "image/png", "buffer": b"<svg onload=alert(1)>"}]
+    )
+    page.locator("#alt").fill("A map")
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_text("This kind of file cannot be uploaded.").first).to_be_visible()
+    assert_accessible(page)
+    page.locator("#file").set_input_files(
+        files=[{"name": "map of the library.png", "mimeType": "image/png", "buffer": _png()}]
+    )
+    page.locator("#alt").fill("Map of the library's digital corner")
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_text("The file is uploaded.")).to_be_visible()
+    assert_accessible(page)
+    snippet = page.locator("textarea[id^=snippet-]").first.input_value()
+    assert snippet.startswith('<img src="/media/')
+    page.locator("#body_en").fill(f"Here is the corner:\n\n{snippet}")
+    page.get_by_role("button", name="Save").first.click()
+    expect(page.get_by_text("The item is saved.")).to_be_visible()
+    page.get_by_role("button", name=re.compile("^Publish")).click()
+    # The learner sees the image (it loads: its natural width is the PNG's).
+    learner = signed_in_page("manager")
+    _in_english(learner)
+    visit(learner, f"/courses/{slug}")
+    learner.get_by_role("button", name="Enrol in this course").click()
+    image = learner.get_by_role("img", name="Map of the library's digital corner")
+    expect(image).to_be_visible()
+    assert image.evaluate("img => img.naturalWidth") == 2
+    assert_accessible(learner)
+
+
+@pytest.mark.usefixtures("restore_locales")
+def test_coordinator_exports_and_imports_a_package_and_sees_every_problem(
+    signed_in_page: Callable[..., Page], live_server: LiveServer, tmp_path: Any
+) -> None:
+    slug, _ids = _small_course(live_server)
+    with live_server.app.app_context():
+        course_id = db.session.scalar(select(Course.id).where(Course.slug == slug))
+    page = signed_in_page("coordinator")
+    _in_english(page)
+    visit(page, f"/author/courses/{course_id}")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export as a package (.zip)").click()
+    package = download.value.path().read_bytes()
+    with zipfile.ZipFile(io.BytesIO(package)) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+    manifest["modules"][0]["items"][0]["translations"]["en"]["title"] = ""
+    manifest["modules"][0]["items"][1]["questions"][0]["kind"] = "essay"
+    broken = tmp_path / "broken.zip"
+    with zipfile.ZipFile(broken, "w") as zf:
+        zf.writestr("manifest.json", json.dumps(manifest))
+        zf.writestr("../escape.txt", "x")
+    visit(page, "/author/courses/")
+    page.get_by_role("link", name="Import a package").click()
+    page.locator("#package").set_input_files(str(broken))
+    page.locator("#slug").fill(f"{slug}-copy")
+    page.get_by_role("button", name="Import").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("../escape.txt: The path leads out of the package (..).")
+    expect(page.locator("#slug")).to_have_value(f"{slug}-copy")
+    assert_accessible(page)
+    broken.write_bytes(b"")
+    with zipfile.ZipFile(broken, "w") as zf:
+        zf.writestr("manifest.json", json.dumps(manifest))
+    page.locator("#package").set_input_files(str(broken))
+    page.get_by_role("button", name="Import").click()
+    expect(alert).to_contain_text(
+        "modules[0].items[0].translations.en.title: This field is required."
+    )
+    expect(alert).to_contain_text("modules[0].items[1].questions[0].kind:")
+    assert_accessible(page)
+    good = tmp_path / "good.zip"
+    good.write_bytes(package)
+    page.locator("#package").set_input_files(str(good))
+    page.locator("#slug").fill(f"{slug}-copy")
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_text("The course is imported as a draft.")).to_be_visible()
+    expect(page.locator("main h1")).to_have_text(f"Browser course {slug}")
