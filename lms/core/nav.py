@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -47,7 +47,8 @@ NAV = (
 
 
 def nav_items() -> list[dict[str, Any]]:
-    if not current_user.is_authenticated:
+    # Mail rendered by the worker (no request, so no current user) has no navigation.
+    if not has_request_context() or not current_user or not current_user.is_authenticated:
         return []
     items = []
     for item in NAV:
