@@ -199,6 +199,9 @@ def load_course(session: Session, folder: Path) -> Course:
                     "format": TextFormat.MARKDOWN,
                 }
             services.add_item(session, module, kind=kind, translations=item_translations)
+    from content.demo_media import attach_planning_template
+
+    attach_planning_template(session, course)
     services.publish(session, course, by=None)
     return course
 

@@ -45,6 +45,7 @@ def make_test_app(url: str, instance: str, **overrides: Any) -> Flask:
         "DATABASE_URL": url,
         "SECRET_KEY": "test-secret-key",
         "MAIL_DIR": os.path.join(instance, "mail"),
+        "MEDIA_ROOT": os.path.join(instance, "media"),  # uploads never land in the repo
         "BASE_URL": "http://librarena.localhost",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",

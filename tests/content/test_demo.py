@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,28 @@ def test_catalogue_names_topics_in_the_readers_language(client, session, create_
     page = client.get("/courses").get_data(as_text=True)
     assert "Ämne: Digital förmedling" in page
     assert "digital-mediation</" not in page
+
+
+def test_demo_mediation_course_offers_the_planning_template_in_each_language(
+    session, request_context, media_root
+):
+    from pypdf import PdfReader
+
+    from content.courses import media
+    from content.demo_media import TEMPLATE
+
+    courses = {c.slug: c for c in load_demo_courses(session, DEMO_ROOT)}
+    course = courses["digital-mediation"]
+    files = {m.filename: m for m in media.course_media(session, course.id)}
+    lesson = course.modules[3].items[0]
+    for translation in lesson.translations:
+        found = files[TEMPLATE[translation.locale]["file"]]
+        assert f'href="{media.url_of(found)}"' in translation.body_html
+        data = media.path_of(media_root, found).read_bytes()
+        assert media.detect(data).content_type == "application/pdf"
+        text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+        assert TEMPLATE[translation.locale]["title"] in text
+    # Learners get it: the published version links it too.
+    assert media.url_of(files["planeringsmall.pdf"]) in str(
+        latest_version(session, course.id).snapshot
+    )
