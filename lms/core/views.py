@@ -40,7 +40,22 @@ def home() -> Response | str:
             select(func.count(OrgUnit.id)).where(where, OrgUnit.kind == "library")
         )
     context["programmes"] = list(db.session.scalars(select(Programme).order_by(Programme.name)))
+    _development_work(user, context)
     return render_template("core/home.html", **context)
+
+
+def _development_work(user: User, context: dict[str, object]) -> None:
+    """Open SWOT boards the person takes part in, and the municipality plans they read."""
+    from lms.plans.municipal_services import visible_plans
+    from lms.swot.models import BoardStatus, SwotWorkshop
+    from lms.swot.services import visible_workshops
+
+    context["open_workshops"] = list(
+        db.session.scalars(
+            visible_workshops(user).where(SwotWorkshop.status == BoardStatus.OPEN).limit(5)
+        )
+    )
+    context["municipal_plans"] = list(db.session.scalars(visible_plans(user).limit(5)))
 
 
 @bp.get("/healthz")

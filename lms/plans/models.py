@@ -117,7 +117,8 @@ class PlanEvent(Base):
     kind: Mapped[PlanEventKind] = mapped_column(
         enum_column(PlanEventKind, "development_plan_event_kind")
     )
-    #: A comment, or a short plain-text summary of what changed.
+    #: A comment, or the text of the goal that was added, changed or removed (kept in the
+    #: writer's words, never translated at write time).
     message: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

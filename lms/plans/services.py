@@ -142,7 +142,7 @@ def add_goal(
     plan.goals.append(goal)
     _reopen(plan)
     session.flush()
-    _log(session, plan, by, PlanEventKind.CHANGED, _("Goal added: %(text)s", text=text))
+    _log(session, plan, by, PlanEventKind.CHANGED, text)
     return goal
 
 
@@ -180,7 +180,7 @@ def update_goal(
     if content_changed:
         _reopen(plan)
     session.flush()
-    _log(session, plan, by, PlanEventKind.CHANGED, _("Goal changed: %(text)s", text=text))
+    _log(session, plan, by, PlanEventKind.CHANGED, text)
     return goal
 
 
@@ -190,7 +190,7 @@ def delete_goal(session: Session, goal: PlanGoal, *, by: User) -> None:
     plan.goals.remove(goal)
     _reopen(plan)
     session.flush()
-    _log(session, plan, by, PlanEventKind.CHANGED, _("Goal removed: %(text)s", text=text))
+    _log(session, plan, by, PlanEventKind.CHANGED, text)
 
 
 def goal_of(plan: DevelopmentPlan, goal_id: int) -> PlanGoal:

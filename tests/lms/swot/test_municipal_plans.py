@@ -310,3 +310,15 @@ def test_openapi_describes_the_swot_and_plan_endpoints(client: Any) -> None:
     assert "/api/v1/municipal-plans/{plan_id}" in doc["paths"]
     assert "WorkshopOut" in doc["components"]["schemas"]
     assert "PlanOut" in doc["components"]["schemas"]
+
+
+def test_home_page_points_to_open_boards_and_plans(
+    client: Any, session: Session, swot_world: SwotWorld, plan: MunicipalPlan
+) -> None:
+    sign_in(client, swot_world.manager)
+    text = text_of(client.get("/").get_data(as_text=True))
+    assert "SWOT boards open for your items: SWOT-dag i Falun" in text
+    assert "Kompetensutvecklingsplan Falun Adopted" in text
+    sign_in(client, swot_world.outsider)
+    text = text_of(client.get("/").get_data(as_text=True))
+    assert "Development work" not in text
