@@ -478,7 +478,7 @@ def upload_media(item_id: int) -> View:
             alt=data.get("alt") or "",
             by=current_user,
             captions=captions_body,
-            captions_filename=captions.filename if captions is not None else "",
+            captions_filename=(captions.filename or "") if captions is not None else "",
             language=data.get("language") or "",
         )
     except ValidationFailed as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from content.courses import media
 from content.courses import services as courses
@@ -49,7 +50,7 @@ def _form(
 
 @bp.route("/packages/import", methods=["GET", "POST"])
 @roles_required(*AUTHORS)
-def import_package() -> Response | tuple[str, int]:
+def import_package() -> BaseResponse | tuple[str, int]:
     """Upload a package; it is checked whole, and imported as a draft only if all is well."""
     if request.method == "GET":
         return _form()
