@@ -296,6 +296,8 @@ class LtiGradeSend(Base):
     __table_args__ = (Index("ix_lti_grade_sends_status", "status", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: Names this send in its outbox message (the id is not known before the flush).
+    key: Mapped[str] = mapped_column(String(36), unique=True)
     resource_link_id: Mapped[int] = mapped_column(
         ForeignKey("lti_resource_links.id", ondelete="CASCADE"), index=True
     )

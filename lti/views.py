@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
@@ -25,6 +26,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from lms.auth.models import Role
@@ -35,7 +37,16 @@ from lms.extensions import csrf
 from lms.schema import load
 from lms.web import render_form
 from lti import keys, launch, services
-from lti.models import LtiLaunch, LtiPlatform
+from lti.models import (
+    ContextRole,
+    GradeSendStatus,
+    LtiContext,
+    LtiContextMember,
+    LtiGradeSend,
+    LtiLaunch,
+    LtiPlatform,
+    LtiResourceLink,
+)
 from lti.schemas import DeploymentSchema, PlatformSchema
 from lti.validate import LaunchError
 
@@ -383,3 +394,91 @@ def pick() -> str | Response | tuple[str, int]:
         f"form-action 'self' {_origin_of(settings['return_url'])}"
     )
     return response
+
+
+# -- contexts: rosters and grades, for their coordinators ------------------------------------
+
+
+@bp.record_once
+def _wire(state: Any) -> None:
+    from lti import advantage
+
+    advantage.init_app(state.app)
+
+
+def _my_contexts() -> list[LtiContext]:
+    stmt = select(LtiContext).order_by(LtiContext.title, LtiContext.id)
+    if not scope(current_user, Role.ADMIN).everywhere:
+        stmt = stmt.join(LtiContextMember, LtiContextMember.context_id == LtiContext.id).where(
+            LtiContextMember.user_id == current_user.id,
+            LtiContextMember.role == ContextRole.COORDINATOR,
+        )
+    return list(db.session.scalars(stmt))
+
+
+def _context(context_id: int) -> LtiContext:
+    """A context its coordinator (or a global administrator) may see; else not found."""
+    found = db.session.get(LtiContext, context_id)
+    if found is None:
+        raise NotFound()
+    if scope(current_user, Role.ADMIN).everywhere:
+        return found
+    member = db.session.scalars(
+        select(LtiContextMember).where(
+            LtiContextMember.context_id == found.id,
+            LtiContextMember.user_id == current_user.id,
+        )
+    ).first()
+    if member is None:
+        raise NotFound()
+    require(member.role is ContextRole.COORDINATOR)
+    return found
+
+
+@bp.get("/contexts")
+@login_required
+def contexts() -> str:
+    """The platform courses someone coordinates, with their rosters and grade sends."""
+    return render_template("lti/contexts.html", contexts=_my_contexts())
+
+
+@bp.get("/contexts/<int:context_id>")
+@login_required
+def context(context_id: int) -> str:
+    found = _context(context_id)
+    members = list(
+        db.session.scalars(
+            select(LtiContextMember)
+            .where(LtiContextMember.context_id == found.id)
+            .order_by(LtiContextMember.role, LtiContextMember.id)
+        )
+    )
+    sends = list(
+        db.session.scalars(
+            select(LtiGradeSend)
+            .join(LtiResourceLink, LtiResourceLink.id == LtiGradeSend.resource_link_id)
+            .where(LtiResourceLink.context_id == found.id)
+            .order_by(LtiGradeSend.status != GradeSendStatus.FAILED, LtiGradeSend.id.desc())
+            .limit(200)
+        )
+    )
+    return render_template("lti/context.html", context=found, members=members, sends=sends)
+
+
+@bp.post("/contexts/<int:context_id>/roster")
+@login_required
+def sync_roster(context_id: int) -> Response:
+    """NRPS 2.0: read the platform's member list into the context."""
+    from lti import advantage
+
+    found = _context(context_id)
+    try:
+        count = advantage.sync_roster(db.session, found)
+    except advantage.ServiceError as exc:
+        db.session.rollback()
+        log.warning("LTI roster of context %s not read: %s", context_id, exc)
+        flash(_("The platform's member list could not be read: %(error)s", error=str(exc)), "error")
+        return redirect(url_for("lti.context", context_id=context_id))
+    db.session.commit()
+    flash(_("Roster read: %(count)d members.", count=count), "success")
+    return redirect(url_for("lti.context", context_id=context_id))

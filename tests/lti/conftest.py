@@ -17,6 +17,8 @@ from tests.lti.platform import Platform
 @pytest.fixture
 def platform(app: Flask, session: Session) -> Iterator[Platform]:
     p = Platform(app)
+    # access tokens are cached per process by platform id; ids repeat after each rollback
+    app.extensions.pop("librarena.lti.tokens", None)
     registered = p.register_in(session)
     session.commit()
     p.registered_id = registered.id  # type: ignore[attr-defined]

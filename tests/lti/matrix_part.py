@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lti import services
+from lti.models import ContextRole, LtiContext, LtiContextMember
 from tests.matrix_support import EVERYONE, ROLES, SIGNED_IN, SIGNED_IN_PAGE, Case, rule
 
 ADMIN_ONLY = rule(200, ("admin",))
@@ -35,7 +36,23 @@ def add_world(session: Session, users: dict[str, User], ids: dict[str, Any]) -> 
     )
     ids["lti_platform"] = platform.id
     ids["lti_forged"] = FORGED
+    context = LtiContext(deployment=platform.deployments[0], context_key="c1", title="Kurs")
+    session.add(context)
+    session.add_all(
+        [
+            LtiContextMember(
+                context=context, user=users["coordinator"], role=ContextRole.COORDINATOR
+            ),
+            LtiContextMember(context=context, user=users["learner"], role=ContextRole.LEARNER),
+        ]
+    )
+    session.flush()
+    ids["lti_context"] = context.id
 
+
+#: A platform course: its coordinator and global administrators see it; its learner is refused;
+#: anyone else is told it does not exist.
+CONTEXT = rule(200, ("admin", "coordinator"), denied=404, overrides={"learner": 403})
 
 CASES: list[Case] = [
     Case("lti.script", "GET", "/lti/lti.js", EVERYONE),
@@ -75,4 +92,15 @@ CASES: list[Case] = [
         rule(404, ("admin",)),
         data={"deployment_id": "2"},
     ),
+    Case("lti.contexts", "GET", "/lti/contexts", SIGNED_IN_PAGE),
+    Case("lti.context", "GET", "/lti/contexts/{lti_context}", CONTEXT),
+    Case("lti.context", "GET", "/lti/contexts/{lti_forged}", rule(404, (), denied=404)),
+    # no roster service in this context: the page says so (redirect with a message)
+    Case(
+        "lti.sync_roster",
+        "POST",
+        "/lti/contexts/{lti_context}/roster",
+        rule(302, ("admin", "coordinator"), denied=404, overrides={"learner": 403}),
+    ),
+    Case("lti.sync_roster", "POST", "/lti/contexts/{lti_forged}/roster", rule(404, (), denied=404)),
 ]

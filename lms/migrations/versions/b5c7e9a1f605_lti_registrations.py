@@ -259,6 +259,7 @@ def upgrade() -> None:
     op.create_table(
         "lti_grade_sends",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=36), nullable=False),
         sa.Column("resource_link_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("score_given", sa.Double(), nullable=False),
@@ -296,6 +297,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lti_grade_sends")),
+        sa.UniqueConstraint("key", name=op.f("uq_lti_grade_sends_key")),
     )
     op.create_index(
         op.f("ix_lti_grade_sends_resource_link_id"),
