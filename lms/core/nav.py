@@ -22,6 +22,7 @@ class NavItem:
 
 NAV = (
     NavItem("core.home", _l("Home")),
+    NavItem("reporting.index", _l("Dashboard")),
     NavItem("assignments.mine", _l("My assignments")),
     NavItem("plans.mine", _l("My plan")),
     NavItem("orgs.team", _l("My team"), (Role.MANAGER,)),

@@ -1,0 +1,538 @@
+"""Every figure the dashboards show and export, counted in SQL.
+
+One module serves the pages and the exports alike. Aggregates are GROUP BY queries over the
+organisation tree: a library belongs to a row unit when the row's ``path`` is a prefix of the
+library's (``/region/municipality/library/``), so a region, a municipality or a library is
+counted with one indexed join, and the number of queries per page is fixed whatever the number
+of people (see ``bench/dashboard.py``).
+
+What is counted (all in distinct people):
+
+- *staff*: active accounts on the staff of a library in the row;
+- *participants*: staff who started or completed a course, or registered for or attended an
+  event, in the period;
+- *started a course* / *completed a course*: enrolled / completed in the period;
+- *registered* / *attended*: for an event held in the period;
+- *assigned a track*: an active assignment made in the period; *completed a track* / *overdue*:
+  where those assignments stand today (:func:`done_tracks` derives it in SQL, set-based, from
+  the same records as ``lms.assignments.services.progress_for``; tests hold the two together).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    distinct,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from content.courses.models import Course, Item, ItemKind
+from content.progress.models import Enrolment, ItemProgress
+from content.webinars.models import (
+    HOLDS_PLACE,
+    EventSeries,
+    EventSession,
+    Registration,
+    RegistrationStatus,
+)
+from lms.assignments.models import (
+    Assignment,
+    AssignmentStatus,
+    StepKind,
+    StepReflection,
+    Track,
+    TrackStep,
+)
+from lms.auth.models import User
+from lms.auth.permissions import Scope
+from lms.orgs.models import Membership, OrgUnit, UnitKind
+
+#: The figures of a unit row, in the order the tables show them.
+FIGURES = (
+    "staff",
+    "participants",
+    "course_started",
+    "course_completed",
+    "event_registered",
+    "event_attended",
+    "track_assigned",
+    "track_done",
+    "track_overdue",
+)
+#: The activities that make someone a participant.
+PARTICIPATION = ("course_started", "course_completed", "event_registered", "event_attended")
+#: At most this many sessions in the attendance table (newest first).
+SESSION_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Period:
+    """Inclusive dates; either end may be open."""
+
+    start: date | None = None
+    end: date | None = None
+
+    def within(self, column: Any) -> ColumnElement[bool]:
+        """``column`` (a UTC timestamp) falls on one of the period's days."""
+        conditions: list[ColumnElement[bool]] = []
+        if self.start is not None:
+            conditions.append(column >= datetime.combine(self.start, time.min, tzinfo=UTC))
+        if self.end is not None:
+            after = datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC)
+            conditions.append(column < after)
+        return and_(true(), *conditions)
+
+    def intersect(self, other: Period) -> Period:
+        starts = [d for d in (self.start, other.start) if d is not None]
+        ends = [d for d in (self.end, other.end) if d is not None]
+        return Period(max(starts) if starts else None, min(ends) if ends else None)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Which libraries count: those in ``scope``, in one of ``regions`` when a programme is
+    chosen (``None``: no programme filter), and under ``under`` when drilled down."""
+
+    scope: Scope
+    regions: tuple[str, ...] | None = None
+    under: str | None = None
+
+    def where(self, path: Any) -> ColumnElement[bool]:
+        """A filter on a library's ``path`` column."""
+        conditions = [self.scope.where(path)]
+        if self.regions is not None:
+            conditions.append(
+                or_(false(), *(path.startswith(p, autoescape=True) for p in self.regions))
+            )
+        if self.under is not None:
+            conditions.append(path.startswith(self.under, autoescape=True))
+        return and_(*conditions)
+
+
+# The organisation tree
+
+
+def top_units(session: Session, reach: Reach) -> list[OrgUnit]:
+    """The rows of the first level: the regions (of the programme, if one is chosen) that
+    ``reach`` touches, or the units the scope is rooted at when it is narrower."""
+    if reach.scope.everywhere:
+        stmt = select(OrgUnit).where(OrgUnit.kind == UnitKind.REGION)
+        if reach.regions is not None:
+            stmt = stmt.where(OrgUnit.path.in_(reach.regions))
+        return list(session.scalars(stmt.order_by(OrgUnit.name, OrgUnit.id)))
+    stmt = select(OrgUnit).where(OrgUnit.path.in_(reach.scope.paths))
+    units = list(session.scalars(stmt.order_by(OrgUnit.name, OrgUnit.id)))
+    if reach.regions is not None:
+        units = [u for u in units if any(u.path.startswith(r) for r in reach.regions)]
+    return units
+
+
+def children(session: Session, unit: OrgUnit) -> list[OrgUnit]:
+    return list(
+        session.scalars(
+            select(OrgUnit).where(OrgUnit.parent_id == unit.id).order_by(OrgUnit.name, OrgUnit.id)
+        )
+    )
+
+
+def ancestors(session: Session, unit: OrgUnit) -> list[OrgUnit]:
+    """The units above ``unit``, the region first (one query)."""
+    ids = unit.ancestor_ids[:-1]
+    if not ids:
+        return []
+    found = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+# Per person: what they did in the period (one row per person, a 0/1 column per figure)
+
+
+def _flag(condition: ColumnElement[bool]) -> Any:
+    return func.max(case((condition, 1), else_=0))
+
+
+def _course_flags(period: Period) -> Any:
+    started = period.within(Enrolment.enrolled_at)
+    completed = and_(Enrolment.completed_at.is_not(None), period.within(Enrolment.completed_at))
+    return (
+        select(
+            Enrolment.user_id,
+            _flag(started).label("course_started"),
+            _flag(completed).label("course_completed"),
+        )
+        .where(or_(started, completed))
+        .group_by(Enrolment.user_id)
+        .cte("course_flags")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _event_flags(period: Period) -> Any:
+    held = and_(Registration.status.in_(HOLDS_PLACE), EventSession.is_cancelled.is_(False))
+    return (
+        select(
+            Registration.user_id,
+            _flag(held).label("event_registered"),
+            _flag(Registration.status == RegistrationStatus.ATTENDED).label("event_attended"),
+        )
+        .join(EventSession, EventSession.id == Registration.session_id)
+        .where(period.within(EventSession.starts_at))
+        .group_by(Registration.user_id)
+        .cte("event_flags")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _track_flags(state: Any, today: date) -> Any:
+    return (
+        select(
+            state.c.user_id,
+            literal(1).label("track_assigned"),
+            func.max(state.c.done).label("track_done"),
+            _flag(and_(state.c.due_on < today, state.c.done == 0)).label("track_overdue"),
+        )
+        .group_by(state.c.user_id)
+        .cte("track_flags")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+@dataclass
+class Figures:
+    """What :func:`programme_figures` counts: per row unit, in total, and per track."""
+
+    by_row: dict[int, dict[str, int]]
+    total: dict[str, int]
+    by_track: dict[int, dict[str, int]]
+
+
+def programme_figures(
+    session: Session,
+    reach: Reach,
+    rows: Sequence[OrgUnit],
+    period: Period,
+    *,
+    today: date,
+) -> Figures:
+    """The figures of each row unit, of all of ``reach`` together, and of each track: one
+    statement whatever the number of people.
+
+    Totals are counted again rather than summed: a person on the staff of two libraries is
+    one person in the total. What each person did is worked out once (materialised CTEs, one
+    row per person) and shared by the three groupings.
+    """
+    lib = aliased(OrgUnit, name="lib")
+    row = aliased(OrgUnit, name="row_unit")
+    states = assignment_states(period)
+    courses, events = _course_flags(period), _event_flags(period)
+    tracks = _track_flags(states, today)
+    member = Membership.user_id
+    took_part = or_(
+        courses.c.course_started == 1,
+        courses.c.course_completed == 1,
+        events.c.event_registered == 1,
+        events.c.event_attended == 1,
+    )
+    flag_of = {
+        "participants": took_part,
+        "course_started": courses.c.course_started == 1,
+        "course_completed": courses.c.course_completed == 1,
+        "event_registered": events.c.event_registered == 1,
+        "event_attended": events.c.event_attended == 1,
+        "track_assigned": tracks.c.track_assigned == 1,
+        "track_done": tracks.c.track_done == 1,
+        "track_overdue": tracks.c.track_overdue == 1,
+    }
+    figures = [
+        func.count(distinct(member)).label("staff"),
+        *(func.count(distinct(case((flag_of[n], member)))).label(n) for n in FIGURES[1:]),
+    ]
+
+    def staff(stmt: Any) -> Any:
+        return (
+            stmt.join(Membership, Membership.library_id == lib.id)
+            .join(User, User.id == Membership.user_id)
+            .where(User.is_active.is_(True), reach.where(lib.path))
+        )
+
+    def with_flags(stmt: Any) -> Any:
+        return (
+            staff(stmt)
+            .outerjoin(courses, courses.c.user_id == member)
+            .outerjoin(events, events.c.user_id == member)
+            .outerjoin(tracks, tracks.c.user_id == member)
+        )
+
+    per_row = (
+        with_flags(
+            select(literal("row").label("grp"), row.id.label("key"), *figures)
+            .select_from(row)
+            .join(lib, lib.path.startswith(row.path))
+        )
+        .where(row.id.in_([u.id for u in rows] or [-1]))
+        .group_by(row.id)
+    )
+    everything = with_flags(
+        select(literal("total").label("grp"), literal(0).label("key"), *figures).select_from(lib)
+    )
+    done = states.c.done == 1
+    person = states.c.user_id
+    zero = [literal(0).label(n) for n in FIGURES[:6]]
+    per_track = (
+        staff(
+            select(
+                literal("track").label("grp"),
+                states.c.track_id.label("key"),
+                *zero,
+                func.count(distinct(person)).label("track_assigned"),
+                func.count(distinct(case((done, person)))).label("track_done"),
+                func.count(distinct(case((and_(states.c.due_on < today, ~done), person)))).label(
+                    "track_overdue"
+                ),
+            ).select_from(lib)
+        )
+        .join(states, states.c.user_id == member)
+        .group_by(states.c.track_id)
+    )
+    out = Figures(
+        by_row={u.id: dict.fromkeys(FIGURES, 0) for u in rows},
+        total=dict.fromkeys(FIGURES, 0),
+        by_track={},
+    )
+    for result in session.execute(union_all(per_row, everything, per_track)):
+        counted = {name: int(getattr(result, name) or 0) for name in FIGURES}
+        if result.grp == "row":
+            out.by_row[result.key] = counted
+        elif result.grp == "total":
+            out.total = counted
+        else:
+            out.by_track[result.key] = counted
+    return out
+
+
+def session_attendance(
+    session: Session, reach: Reach, period: Period, *, limit: int = SESSION_LIMIT
+) -> list[dict[str, Any]]:
+    """Per event held in the period: how many of the reach's staff registered and attended."""
+    lib = aliased(OrgUnit, name="lib")
+    staff = (
+        select(Membership.user_id)
+        .join(lib, lib.id == Membership.library_id)
+        .where(reach.where(lib.path))
+        .scalar_subquery()
+    )
+    held = Registration.status.in_(HOLDS_PLACE)
+    attended = Registration.status == RegistrationStatus.ATTENDED
+    stmt = (
+        select(
+            EventSession.id,
+            EventSession.title,
+            EventSession.starts_at,
+            EventSeries.title.label("series"),
+            func.count(distinct(case((held, Registration.user_id)))).label("registered"),
+            func.count(distinct(case((attended, Registration.user_id)))).label("attended"),
+        )
+        .join(EventSeries, EventSeries.id == EventSession.series_id)
+        .join(Registration, Registration.session_id == EventSession.id)
+        .where(
+            EventSession.is_cancelled.is_(False),
+            period.within(EventSession.starts_at),
+            Registration.user_id.in_(staff),
+        )
+        .group_by(EventSession.id, EventSession.title, EventSession.starts_at, EventSeries.title)
+        .order_by(EventSession.starts_at.desc(), EventSession.id)
+        .limit(limit)
+    )
+    return [dict(r._mapping) for r in session.execute(stmt)]
+
+
+def tracks_by_id(session: Session, ids: Sequence[int]) -> dict[int, Track]:
+    if not ids:
+        return {}
+    stmt = select(Track).where(Track.id.in_(ids)).options(selectinload(Track.translations))
+    return {t.id: t for t in session.scalars(stmt)}
+
+
+# Whether an assignment is done, in SQL, set-based
+#
+# The rules are those of ``lms.assignments.services.progress_for`` / ``step_states``; a test
+# holds the two together. Worked out for everyone at once: the steps each track requires, the
+# (person, step) pairs done among them, and the (person, track) pairs with all of them done.
+
+_GRADED = (ItemKind.LESSON, ItemKind.QUIZ)
+
+
+def _required_steps() -> Any:
+    """The steps a track requires: those marked required, or every step of a track that marks
+    none."""
+    other = aliased(TrackStep, name="marked_step")
+    marks_some = (
+        select(other.id)
+        .where(other.track_id == TrackStep.track_id, other.is_required.is_(True))
+        .correlate_except(other)
+        .exists()
+    )
+    return (
+        select(
+            TrackStep.id.label("step_id"),
+            TrackStep.track_id,
+            TrackStep.kind,
+            TrackStep.course_id,
+            TrackStep.module_id,
+            TrackStep.series_id,
+        )
+        .where(or_(TrackStep.is_required.is_(True), ~marks_some))
+        .cte("required_steps")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _module_needs(req: Any) -> Any:
+    """``(step_id, item_id)``: the items a module step needs, its lessons and quizzes (every
+    item, when it has neither). Read from the course as it is now, not from the version the
+    person is enrolled in (a JSON snapshot that SQL cannot read portably)."""
+    graded = aliased(Item, name="graded_item")
+    has_graded = (
+        select(graded.id)
+        .where(graded.module_id == req.c.module_id, graded.kind.in_(_GRADED))
+        .correlate_except(graded)
+        .exists()
+    )
+    return (
+        select(req.c.step_id, Item.id.label("item_id"))
+        .select_from(req)
+        .join(Item, Item.module_id == req.c.module_id)
+        .where(req.c.kind == StepKind.MODULE, or_(Item.kind.in_(_GRADED), ~has_graded))
+        .cte("module_needs")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def done_steps(req: Any) -> Any:
+    """``(user_id, step_id)`` once for every required step someone has done, whenever (before
+    the assignment counts): a completed enrolment in the course; for a module, a completed
+    enrolment or all its items done; an attended session of the series; a written reflection.
+    """
+    needs = _module_needs(req)
+    counted = needs.alias("counted_needs")
+    need_count = (
+        select(func.count())
+        .select_from(counted)
+        .where(counted.c.step_id == req.c.step_id)
+        .correlate_except(counted)
+        .scalar_subquery()
+    )
+    completed = (
+        select(Enrolment.user_id, req.c.step_id)
+        .select_from(req)
+        .join(Enrolment, Enrolment.course_id == req.c.course_id)
+        .where(
+            req.c.kind.in_((StepKind.COURSE, StepKind.MODULE)),
+            Enrolment.completed_at.is_not(None),
+        )
+    )
+    module_items = (
+        select(Enrolment.user_id, req.c.step_id)
+        .select_from(needs)
+        .join(ItemProgress, ItemProgress.item_id == needs.c.item_id)
+        .join(Enrolment, Enrolment.id == ItemProgress.enrolment_id)
+        .join(req, and_(req.c.step_id == needs.c.step_id, req.c.course_id == Enrolment.course_id))
+        .where(Enrolment.completed_at.is_(None))
+        .group_by(Enrolment.id, req.c.step_id)
+        .having(func.count() >= need_count)
+    )
+    attended = (
+        select(Registration.user_id, req.c.step_id)
+        .distinct()
+        .select_from(req)
+        .join(EventSession, EventSession.series_id == req.c.series_id)
+        .join(Registration, Registration.session_id == EventSession.id)
+        .where(
+            req.c.kind == StepKind.EVENT_SERIES,
+            Registration.status == RegistrationStatus.ATTENDED,
+        )
+    )
+    reflected = (
+        select(StepReflection.user_id, req.c.step_id)
+        .select_from(req)
+        .join(StepReflection, StepReflection.step_id == req.c.step_id)
+        .where(req.c.kind == StepKind.REFLECTION)
+    )
+    return union_all(completed, module_items, attended, reflected).cte("done_steps")
+
+
+def done_tracks() -> Any:
+    """``(user_id, track_id)`` where the person has done every step the track requires (a
+    track without steps is never done)."""
+    req = _required_steps()
+    done = done_steps(req)
+    required = req.alias("required")
+    need_count = (
+        select(func.count())
+        .select_from(required)
+        .where(required.c.track_id == req.c.track_id)
+        .correlate_except(required)
+        .scalar_subquery()
+    )
+    return (
+        select(done.c.user_id, req.c.track_id)
+        .join(req, req.c.step_id == done.c.step_id)
+        .group_by(done.c.user_id, req.c.track_id)
+        .having(func.count() == need_count)
+        .cte("done_tracks")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def assignment_states(period: Period) -> Any:
+    """Active assignments made in the period: ``user_id, track_id, due_on, done`` (0/1)."""
+    finished = done_tracks()
+    return (
+        select(
+            Assignment.user_id,
+            Assignment.track_id,
+            Assignment.due_on,
+            case((finished.c.user_id.is_not(None), 1), else_=0).label("done"),
+        )
+        .outerjoin(
+            finished,
+            and_(
+                finished.c.user_id == Assignment.user_id,
+                finished.c.track_id == Assignment.track_id,
+            ),
+        )
+        .where(Assignment.status == AssignmentStatus.ACTIVE, period.within(Assignment.assigned_at))
+        .cte("assignment_states")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+# Helpers the views share
+
+
+def course_titles(session: Session, ids: Sequence[int], locale: str) -> dict[int, tuple[str, str]]:
+    """``{course id: (title in locale, slug)}`` in two queries."""
+    if not ids:
+        return {}
+    stmt = select(Course).where(Course.id.in_(ids)).options(selectinload(Course.translations))
+    out = {}
+    for course in session.scalars(stmt):
+        try:
+            out[course.id] = (course.translation(locale).title, course.slug)
+        except LookupError:
+            out[course.id] = (course.slug, course.slug)
+    return out
