@@ -53,13 +53,21 @@ XSS_PAYLOADS = [
     '<video><source onerror="alert(1)"></video>',
     "<template><script>alert(1)</script></template>",
     '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    # video and captions: only this server's uploads, and nothing that runs or loads elsewhere
+    '<video src="/media/1/a.mp4" onerror="alert(1)" autoplay></video>',
+    '<video src="javascript:alert(1)"></video>',
+    '<video src="/media/1/a.mp4" poster="javascript:alert(1)"></video>',
+    '<video src="/media/1/a.mp4"><track src="javascript:alert(1)"></video>',
+    '<video src="https://evil.example/a.mp4"><p>fallback</p></video>',
+    '<video src="/media/1/../../admin"></video>',
+    '<track src="data:text/vtt,WEBVTT" default>',
 ]
 
 SAFE_TAGS = {
     *("h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "ul", "ol", "li", "dl", "dt", "dd", "a"),
     *("strong", "em", "b", "i", "s", "sub", "sup", "abbr", "blockquote", "q", "cite", "code"),
     *("pre", "kbd", "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td"),
-    *("figure", "figcaption", "img", "iframe"),
+    *("figure", "figcaption", "img", "iframe", "video", "track"),
 }
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href", "cite", "poster"}
 
@@ -195,3 +203,19 @@ def test_sanitize_audit_sees_what_it_checks() -> None:
         "tag script",
         "src= data:x",
     ]
+
+
+def test_sanitize_keeps_captioned_video_from_own_uploads_only() -> None:
+    html = (
+        '<video src="/media/3/intro.mp4" autoplay>'
+        '<track kind="metadata" src="/media/4/intro.vtt" srclang="sv" label="Svenska">'
+        '<track src="https://evil.example/x.vtt"></video>'
+    )
+    cleaned = clean_html(html, LESSON)
+    assert cleaned == (
+        '<video src="/media/3/intro.mp4" controls preload="metadata">'
+        '<track kind="captions" src="/media/4/intro.vtt" srclang="sv" label="Svenska"></video>'
+    )
+    # Rich text (course descriptions) has no players at all.
+    assert "<video" not in clean_html(html, RICH_TEXT)
+    assert "<video" not in clean_html('<video src="https://evil.example/a.mp4"></video>', LESSON)
