@@ -43,6 +43,7 @@ NAV = (
         (Role.MANAGER, Role.COORDINATOR, Role.ADMIN),
     ),
     NavItem("users.index", _l("Users"), (Role.ADMIN,)),
+    NavItem("lti.platforms", _l("LTI platforms"), (Role.ADMIN,)),
     NavItem("auth.profile", _l("Profile")),
 )
 
