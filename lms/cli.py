@@ -153,3 +153,6 @@ def register_commands(app: Flask) -> None:
     from lti.cli import lti_group
 
     app.cli.add_command(lti_group)
+    from content.packages.cli import course_group
+
+    app.cli.add_command(course_group)
