@@ -33,6 +33,7 @@ NAV = (
     NavItem("learn.catalogue", _l("Courses")),
     NavItem("webinars.upcoming", _l("Events")),
     NavItem("competences.index", _l("Competences")),
+    NavItem("mapping.mine", _l("Competence mapping")),
     NavItem("learn.team", _l("Team's courses"), (Role.MANAGER,)),
     NavItem("courses.index", _l("Authoring"), (Role.ADMIN, Role.COORDINATOR)),
     NavItem("orgs.programmes", _l("Programmes")),

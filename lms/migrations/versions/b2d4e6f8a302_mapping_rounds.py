@@ -156,6 +156,72 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("round_id", "unit_id", name=op.f("pk_mapping_round_units")),
     )
     op.create_table(
+        "mapping_levels",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("competence_id", sa.Integer(), nullable=False),
+        sa.Column("framework_id", sa.Integer(), nullable=False),
+        sa.Column("participant_id", sa.Integer(), nullable=False),
+        sa.Column("library_id", sa.Integer(), nullable=False),
+        sa.Column("unit_path", sa.String(length=255), nullable=False),
+        sa.Column(
+            "job_title",
+            sa.Enum(
+                "librarian",
+                "library_assistant",
+                "manager",
+                "specialist",
+                "other",
+                name="job_title",
+                native_enum=False,
+                create_constraint=True,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column("is_validated", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["competence_id"],
+            ["competence_nodes.id"],
+            name=op.f("fk_mapping_levels_competence_id_competence_nodes"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["framework_id"],
+            ["competence_frameworks.id"],
+            name=op.f("fk_mapping_levels_framework_id_competence_frameworks"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["library_id"],
+            ["org_units.id"],
+            name=op.f("fk_mapping_levels_library_id_org_units"),
+            ondelete="RESTRICT",
+        ),
+        sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["mapping_participants.id"],
+            name=op.f("fk_mapping_levels_participant_id_mapping_participants"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_mapping_levels_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", "competence_id", name=op.f("pk_mapping_levels")),
+    )
+    op.create_index(
+        op.f("ix_mapping_levels_participant_id"), "mapping_levels", ["participant_id"], unique=False
+    )
+    op.create_index(
+        "ix_mapping_levels_report",
+        "mapping_levels",
+        ["framework_id", "competence_id", "library_id", "unit_path", "job_title", "score"],
+        unique=False,
+    )
+    op.create_table(
         "mapping_ratings",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("participant_id", sa.Integer(), nullable=False),
@@ -215,6 +281,9 @@ def downgrade() -> None:
     op.drop_index("ix_mapping_ratings_lookup", table_name="mapping_ratings")
     op.drop_index(op.f("ix_mapping_ratings_competence_id"), table_name="mapping_ratings")
     op.drop_table("mapping_ratings")
+    op.drop_index("ix_mapping_levels_report", table_name="mapping_levels")
+    op.drop_index(op.f("ix_mapping_levels_participant_id"), table_name="mapping_levels")
+    op.drop_table("mapping_levels")
     op.drop_table("mapping_round_units")
     op.drop_index("ix_mapping_participants_user_submitted", table_name="mapping_participants")
     op.drop_index(op.f("ix_mapping_participants_unit_path"), table_name="mapping_participants")

@@ -1,0 +1,483 @@
+"""Gap analysis: the competence needed against the competence mapped. The one query module
+behind the gap pages, their CSV/XLSX exports and the JSON API.
+
+**The rule.**
+
+* *Mapped*: for each person, their latest submitted self-assessment in a round of the framework
+  (``Participant.is_latest``). Per competence the manager's validated rating wins over the
+  person's own when both exist; "don't know" (no level) is left out. Answers on the 1–7
+  self-efficacy scale are compared on the framework's scale (``Rating.score``, see
+  :func:`lms.mapping.scales.score_of`).
+* *Needed*: the :class:`~lms.competences.models.TargetLevel` for the person's job title (as it
+  was in that round); one set for their library wins over one for their municipality, which wins
+  over the general one (the most specific unit on the library's path). A range counts from its
+  lower bound (``min_level``): the level everyone should at least reach.
+* A *cell* (a competence in a unit) gives the number of people mapped, the average mapped and
+  needed levels, and the *gap*: the average needed minus the average mapped level of the people
+  who have a target (positive: a shortfall; zero or below: met on average). For one person it
+  is simply needed − mapped. Cells of fewer than :data:`MIN_PEOPLE` people are suppressed for
+  those who may see aggregates only (evaluators).
+
+**The query.** One statement: the current levels (:class:`~lms.mapping.models.MappingLevel`)
+under the unit's path (a prefix match) are added up per competence, library and job title in
+one pass over an index in that order, the resolved targets are joined to those groups, and the
+result is grouped by library and competence; those rows (libraries × competences, not people)
+are then added up per child unit in Python. The number of queries does not depend on the number
+of people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session, aliased
+
+from lms.auth.permissions import Scope
+from lms.competences.models import Framework, TargetLevel
+from lms.mapping import scales
+from lms.mapping.models import MappingLevel, MappingRound, Participant, RatingKind
+from lms.orgs.models import JobTitle, OrgUnit
+
+#: The fewest people a cell must hold before an aggregate-only reader sees its figures.
+MIN_PEOPLE = 5
+#: How many of the competences with the largest gaps the page suggests content for.
+TOP_GAPS = 5
+
+
+@dataclass
+class Cell:
+    """Sums over the people in a cell; additive, so libraries add up to municipalities."""
+
+    people: int = 0
+    targeted: int = 0  # of those, people with a target level
+    sum_score: float = 0.0
+    sum_score_targeted: float = 0.0
+    sum_needed: float = 0.0
+    suppressed: bool = False
+
+    def add(self, other: Cell) -> None:
+        self.people += other.people
+        self.targeted += other.targeted
+        self.sum_score += other.sum_score
+        self.sum_score_targeted += other.sum_score_targeted
+        self.sum_needed += other.sum_needed
+
+    @property
+    def mapped(self) -> float | None:
+        return None if self.suppressed or not self.people else self.sum_score / self.people
+
+    @property
+    def needed(self) -> float | None:
+        return None if self.suppressed or not self.targeted else self.sum_needed / self.targeted
+
+    @property
+    def gap(self) -> float | None:
+        """Average needed minus average mapped, over the people with a target: positive is a
+        shortfall, zero or negative means the target is met on average."""
+        if self.suppressed or not self.targeted:
+            return None
+        return (self.sum_needed - self.sum_score_targeted) / self.targeted
+
+    @property
+    def shortfall(self) -> float | None:
+        gap = self.gap
+        return None if gap is None else max(0.0, gap)
+
+    @property
+    def shown_people(self) -> int | None:
+        return None if self.suppressed else self.people
+
+    def as_dict(self) -> dict[str, Any]:
+        def r(value: float | None) -> float | None:
+            return None if value is None else round(value, 2)
+
+        return {
+            "people": self.shown_people,
+            "mapped": r(self.mapped),
+            "needed": r(self.needed),
+            "gap": r(self.gap),
+            "suppressed": self.suppressed,
+        }
+
+
+@dataclass(frozen=True)
+class Column:
+    """A child unit of the report (or a person, on a library's page)."""
+
+    id: int
+    name: str
+    kind: str
+    path: str = ""
+
+
+@dataclass
+class Report:
+    framework: Framework
+    competences: list[scales.CompetenceRow]
+    columns: list[Column]
+    cells: dict[tuple[int, int], Cell]
+    totals: dict[int, Cell]
+    people: int
+    suppress: bool
+    links: dict[int, list[Any]] = field(default_factory=dict)
+
+    def cell(self, column_id: int, competence_id: int) -> Cell:
+        return self.cells.get((column_id, competence_id)) or _finish(Cell(), self.suppress)
+
+    def total(self, competence_id: int) -> Cell:
+        return self.totals.get(competence_id) or _finish(Cell(), self.suppress)
+
+    @property
+    def ranked(self) -> list[scales.CompetenceRow]:
+        """Competences with the biggest average gap first; those without figures last."""
+
+        def key(row: scales.CompetenceRow) -> tuple[int, float]:
+            gap = self.total(row.id).gap
+            return (1, 0.0) if gap is None else (0, -gap)
+
+        return sorted(self.competences, key=key)
+
+    @property
+    def largest(self) -> list[scales.CompetenceRow]:
+        """The competences with the largest gaps (above zero), at most :data:`TOP_GAPS`."""
+        return [c for c in self.ranked if (self.total(c.id).gap or 0) > 0][:TOP_GAPS]
+
+
+def _finish(cell: Cell, suppress: bool) -> Cell:
+    cell.suppressed = suppress and cell.people < MIN_PEOPLE
+    return cell
+
+
+# SQL
+
+
+def _groups(framework_id: int, where: ColumnElement[bool]) -> Any:
+    """The distinct (library, path, job title) of the people in the report, from their latest
+    submitted participations: what the targets are resolved for."""
+    return (
+        select(Participant.library_id, Participant.unit_path, Participant.job_title)
+        .join(MappingRound, MappingRound.id == Participant.round_id)
+        .where(
+            Participant.is_latest.is_(True),
+            Participant.submitted_at.is_not(None),
+            MappingRound.framework_id == framework_id,
+            where,
+        )
+        .distinct()
+        .cte("groups")
+    )
+
+
+def _needed(groups: Any) -> Any:
+    """The resolved target per (library, job title, competence) for ``groups`` (a CTE of
+    distinct ``library_id, unit_path, job_title``): the most specific unit wins."""
+    unit = aliased(OrgUnit)
+    specificity = func.coalesce(func.length(unit.path), 0)
+    ranked = (
+        select(
+            groups.c.library_id,
+            groups.c.job_title,
+            TargetLevel.competence_id,
+            TargetLevel.min_level,
+            TargetLevel.max_level,
+            func.row_number()
+            .over(
+                partition_by=(groups.c.library_id, groups.c.job_title, TargetLevel.competence_id),
+                order_by=specificity.desc(),
+            )
+            .label("rn"),
+        )
+        .select_from(groups)
+        .join(TargetLevel, TargetLevel.job_title == groups.c.job_title)
+        .outerjoin(unit, unit.id == TargetLevel.unit_id)
+        .where(or_(TargetLevel.unit_id.is_(None), groups.c.unit_path.startswith(unit.path)))
+        .subquery("ranked")
+    )
+    return (
+        select(
+            ranked.c.library_id,
+            ranked.c.job_title,
+            ranked.c.competence_id,
+            ranked.c.min_level,
+            ranked.c.max_level,
+        )
+        .where(ranked.c.rn == 1)
+        .cte("needed")
+    )
+
+
+def _aggregate(
+    session: Session,
+    framework_id: int,
+    where: ColumnElement[bool],
+    level_where: ColumnElement[bool],
+    by: str,
+) -> list[tuple[Any, int, Cell]]:
+    """``(key, competence_id, Cell)`` rows in one query; ``by`` is ``library`` (key: (id,
+    path)), ``user`` (key: user id) or ``all`` (key: None). ``where`` filters participants and
+    ``level_where`` the same people's :class:`MappingLevel` rows.
+
+    The inner query adds up the levels per competence, library and job title in the order of
+    ``ix_mapping_levels_report`` (one pass, no sort); the targets are joined to those groups,
+    not to every person, since a target is the same for everyone in a group.
+    """
+    needed = _needed(_groups(framework_id, where))
+    level = MappingLevel
+    per_user = [level.user_id] if by == "user" else []
+    inner = (
+        select(
+            level.competence_id,
+            level.library_id,
+            level.unit_path,
+            level.job_title,
+            *per_user,
+            func.count().label("n"),
+            func.sum(level.score).label("s"),
+        )
+        .where(level.framework_id == framework_id, level_where)
+        .group_by(
+            level.competence_id, level.library_id, level.unit_path, level.job_title, *per_user
+        )
+        .subquery("tallies")
+    )
+    keys: list[Any] = []
+    if by == "library":
+        keys = [inner.c.library_id, inner.c.unit_path]
+    elif by == "user":
+        keys = [inner.c.user_id]
+    has_target = needed.c.min_level.is_not(None)
+    stmt = (
+        select(
+            *keys,
+            inner.c.competence_id,
+            func.sum(inner.c.n),
+            func.sum(case((has_target, inner.c.n), else_=0)),
+            func.sum(inner.c.s),
+            func.sum(case((has_target, inner.c.s), else_=0)),
+            func.sum(needed.c.min_level * inner.c.n),
+        )
+        .select_from(inner)
+        .outerjoin(
+            needed,
+            and_(
+                needed.c.library_id == inner.c.library_id,
+                needed.c.job_title == inner.c.job_title,
+                needed.c.competence_id == inner.c.competence_id,
+            ),
+        )
+        .group_by(*keys, inner.c.competence_id)
+    )
+    n = len(keys)
+    out: list[tuple[Any, int, Cell]] = []
+    for row in session.execute(stmt):
+        key: Any = None if n == 0 else (row[0] if n == 1 else row[:n])
+        comp, people_n, targeted, s_score, s_targeted, s_needed = row[n:]
+        out.append(
+            (
+                key,
+                comp,
+                Cell(
+                    people_n or 0, targeted or 0, s_score or 0.0, s_targeted or 0.0, s_needed or 0.0
+                ),
+            )
+        )
+    return out
+
+
+def _count_people(session: Session, framework_id: int, where: ColumnElement[bool]) -> int:
+    """How many people the report covers: their latest submitted participations."""
+    return int(
+        session.scalar(
+            select(func.count(Participant.id))
+            .join(MappingRound, MappingRound.id == Participant.round_id)
+            .where(
+                Participant.is_latest.is_(True),
+                Participant.submitted_at.is_not(None),
+                MappingRound.framework_id == framework_id,
+                where,
+            )
+        )
+        or 0
+    )
+
+
+def _subtree(paths: Iterable[str]) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    scope = Scope(paths=tuple(paths))
+    return scope.where(Participant.unit_path), scope.where(MappingLevel.unit_path)
+
+
+# Reports
+
+
+def _build(
+    session: Session,
+    framework: Framework,
+    rows: list[tuple[Any, int, Cell]],
+    columns: list[Column],
+    column_of: Any,
+    *,
+    suppress: bool,
+    people: int,
+) -> Report:
+    cells: dict[tuple[int, int], Cell] = {}
+    totals: dict[int, Cell] = {}
+    for key, competence_id, cell in rows:
+        column_id = column_of(key)
+        if column_id is not None:
+            cells.setdefault((column_id, competence_id), Cell()).add(cell)
+        totals.setdefault(competence_id, Cell()).add(cell)
+    for cell in [*cells.values(), *totals.values()]:
+        _finish(cell, suppress)
+    return Report(
+        framework=framework,
+        competences=scales.competences(session, framework.id),
+        columns=columns,
+        cells=cells,
+        totals=totals,
+        people=people,
+        suppress=suppress,
+    )
+
+
+def _child_of(depth: int) -> Any:
+    """The id of the unit ``depth`` steps down a library path (``/3/17/42/``: 0 → 3)."""
+    known: dict[str, int | None] = {}
+
+    def pick(key: Any) -> int | None:
+        path = key[1]
+        if path not in known:
+            parts = [p for p in path.strip("/").split("/") if p]
+            known[path] = int(parts[depth]) if len(parts) > depth else None
+        return known[path]
+
+    return pick
+
+
+def unit_report(session: Session, framework: Framework, unit: OrgUnit, *, suppress: bool) -> Report:
+    """A region's, municipality's or library's gaps; its child units are the columns."""
+    where, level_where = _subtree([unit.path])
+    rows = _aggregate(session, framework.id, where, level_where, "library")
+    depth = len(unit.ancestor_ids)
+    children = list(
+        session.scalars(select(OrgUnit).where(OrgUnit.parent_id == unit.id).order_by(OrgUnit.name))
+    )
+    columns = [Column(c.id, c.name, str(c.kind), c.path) for c in children]
+    people = _count_people(session, framework.id, where) if rows else 0
+    return _build(
+        session,
+        framework,
+        rows,
+        columns,
+        _child_of(depth),
+        suppress=suppress,
+        people=people,
+    )
+
+
+def programme_report(
+    session: Session, framework: Framework, regions: list[OrgUnit], *, suppress: bool
+) -> Report:
+    """A programme's gaps over ``regions`` (those of the programme the reader may see)."""
+    where, level_where = _subtree(r.path for r in regions)
+    rows = _aggregate(session, framework.id, where, level_where, "library")
+    columns = [Column(r.id, r.name, str(r.kind), r.path) for r in regions]
+    people = _count_people(session, framework.id, where) if rows else 0
+    return _build(session, framework, rows, columns, _child_of(0), suppress=suppress, people=people)
+
+
+def people_report(session: Session, framework: Framework, library: OrgUnit) -> Report:
+    """A library's gaps with one column per person (for managers and coordinators only)."""
+    rows = _aggregate(
+        session,
+        framework.id,
+        Participant.library_id == library.id,
+        MappingLevel.library_id == library.id,
+        "user",
+    )
+    from lms.auth.models import User
+
+    users = (
+        list(
+            session.scalars(
+                select(User)
+                .where(User.id.in_({key for key, _c, _cell in rows}))
+                .order_by(User.name)
+            )
+        )
+        if rows
+        else []
+    )
+    columns = [Column(u.id, u.name, "person") for u in users]
+    return _build(
+        session, framework, rows, columns, lambda key: key, suppress=False, people=len(users)
+    )
+
+
+def person_report(session: Session, framework: Framework, user_id: int) -> Report:
+    """One person's needed and mapped levels (their latest submitted self-assessment)."""
+    mine = MappingLevel.user_id == user_id
+    rows = _aggregate(session, framework.id, Participant.user_id == user_id, mine, "all")
+    return _build(
+        session, framework, rows, [], lambda key: None, suppress=False, people=1 if rows else 0
+    )
+
+
+def needed_for(
+    session: Session, library_id: int, unit_path: str, job_title: JobTitle
+) -> dict[int, tuple[int, int]]:
+    """``{competence_id: (min, max)}`` for one job title at one library, by the same rule."""
+    groups = select(
+        literal(library_id).label("library_id"),
+        literal(unit_path).label("unit_path"),
+        literal(job_title.value).label("job_title"),
+    ).cte("groups")
+    needed = _needed(groups)
+    rows = session.execute(
+        select(needed.c.competence_id, needed.c.min_level, needed.c.max_level)
+    ).all()
+    return {int(c): (int(lo), int(hi)) for c, lo, hi in rows}
+
+
+def effective_scores(participant: Participant) -> dict[int, float]:
+    """Per competence the score the gap analysis uses: validated if any, else self."""
+    out: dict[int, float] = {}
+    for kind in (RatingKind.SELF, RatingKind.VALIDATED):
+        for rating in participant.ratings:
+            if rating.kind is kind and rating.score is not None:
+                out[rating.competence_id] = rating.score
+    return out
+
+
+def with_links(session: Session, report: Report, locale: str) -> Report:
+    """Add the courses, modules, webinar series and tracks that build the largest gaps."""
+    ids = [c.id for c in report.largest]
+    if ids:
+        from lms.competences import services as competences
+
+        report.links = competences.linked_content(session, ids, locale)
+    return report
+
+
+def frameworks_mapped(session: Session, paths: Iterable[str] | None = None) -> list[Framework]:
+    """Frameworks that have rounds (under ``paths`` when given), newest round first."""
+    stmt = select(MappingRound.framework_id, func.max(MappingRound.opens_on)).group_by(
+        MappingRound.framework_id
+    )
+    found = [
+        fid for fid, _ in sorted(session.execute(stmt).all(), key=lambda r: r[1], reverse=True)
+    ]
+    if not found:
+        return []
+    by_id = {f.id: f for f in session.scalars(select(Framework).where(Framework.id.in_(found)))}
+    return [by_id[i] for i in found if i in by_id]
