@@ -7,19 +7,20 @@ place being a CSV row or a CASE JSON path.
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from content.openapi import documented
 from lms.auth.permissions import ORG_ADMIN_ROLES, has_role, require
 from lms.competences import exchange, services
-from lms.competences.models import Framework, text_in
+from lms.competences.models import Framework, Node, text_in
 from lms.competences.schemas import FrameworkOut, NodeOut, ScaleOut
 from lms.db import db
-from lms.errors import ValidationFailed, error_response
+from lms.errors import NotFound, ValidationFailed, error_response
 from lms.schema import FormSchema, Text, load
 
 bp = Blueprint("competences_api", __name__, url_prefix="/api/v1")
@@ -94,6 +95,48 @@ def competences(framework_id: int) -> Response:
             }
         )
     return jsonify(items=items)
+
+
+# CASE 1.1 REST binding, read-only: https://www.imsglobal.org/spec/case/v1p1 (section "REST
+# endpoints"), under /api/v1/case/ so the URIs in exported packages resolve.
+
+
+def case_base() -> str:
+    """Where the CASE URIs of this service's frameworks point (ends with a slash)."""
+    return f"{current_app.config['BASE_URL'].rstrip('/')}{bp.url_prefix}/case/"
+
+
+def _by_uuid(identifier: str) -> Framework:
+    found = db.session.scalar(select(Framework).where(Framework.uuid == identifier.lower()))
+    if found is None:
+        raise NotFound()
+    return found
+
+
+@bp.get("/case/CFPackages/<identifier>")
+def case_package(identifier: str) -> Response:
+    """A framework as a CASE 1.1 CFPackage, by its CFDocument identifier."""
+    return jsonify(exchange.export_case(db.session, _by_uuid(identifier), case_base()))
+
+
+@bp.get("/case/CFDocuments/<identifier>")
+def case_document(identifier: str) -> Response:
+    """A framework's CASE 1.1 CFDocument, by its identifier."""
+    package = exchange.export_case(db.session, _by_uuid(identifier), case_base())
+    return jsonify(package["CFDocument"])
+
+
+@bp.get("/case/CFItems/<identifier>")
+def case_item(identifier: str) -> Response:
+    """One area or competence as a CASE 1.1 CFItem, by its identifier."""
+    node = db.session.scalar(
+        select(Node).where(Node.uuid == identifier.lower()).order_by(Node.id).limit(1)
+    )
+    if node is None:
+        raise NotFound()
+    package = exchange.export_case(db.session, node.framework, case_base())
+    item = next(i for i in package["CFItems"] if i["identifier"] == node.uuid)
+    return jsonify(item)
 
 
 @bp.post("/frameworks/import")

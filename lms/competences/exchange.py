@@ -443,7 +443,8 @@ def _ref(title: str, identifier: str, uri: str) -> dict[str, str]:
 
 
 def export_case(session: Session, framework: Framework, base_uri: str) -> dict[str, Any]:
-    """The framework as a CASE 1.1 CFPackage. ``base_uri`` ends with a slash."""
+    """The framework as a CASE 1.1 CFPackage. ``base_uri`` ends with a slash; the URIs of the
+    package, its document and its items resolve there (``competences_api.case_*``)."""
     fallback = framework.fallback_locale
     changed = _stamp(framework.updated_at)
     doc_uri = f"{base_uri}CFDocuments/{framework.uuid}"
@@ -500,8 +501,10 @@ def export_case(session: Session, framework: Framework, base_uri: str) -> dict[s
     criterion_id = str(uuidlib.uuid5(uuidlib.UUID(rubric_id), "criterion"))
     levels = [
         {
-            "identifier": str(uuidlib.uuid5(uuidlib.UUID(criterion_id), str(level.value))),
-            "uri": f"{base_uri}CFRubricCriterionLevels/{criterion_id}-{level.value}",
+            "identifier": (
+                level_id := str(uuidlib.uuid5(uuidlib.UUID(criterion_id), str(level.value)))
+            ),
+            "uri": f"{base_uri}CFRubricCriterionLevels/{level_id}",
             "criterionId": criterion_id,
             "quality": text_in(level.label, fallback, fallback),
             "description": text_in(level.descriptor, fallback, fallback),

@@ -18,6 +18,7 @@ from content.webinars.models import EventSeries
 from lms.assignments.models import Track
 from lms.auth.permissions import ORG_ADMIN_ROLES, Scope, has_role, require, roles_required, scope
 from lms.competences import exchange, services
+from lms.competences.api import case_base
 from lms.competences.models import (
     TEXT_LOCALES,
     CompetenceLink,
@@ -608,7 +609,7 @@ def export_case(framework_id: int) -> Response:
     import json
 
     found = _framework(framework_id)
-    package = exchange.export_case(db.session, found, url_for(".index", _external=True) + "case/")
+    package = exchange.export_case(db.session, found, case_base())
     return _download(
         json.dumps(package, ensure_ascii=False, indent=2),
         "application/json",

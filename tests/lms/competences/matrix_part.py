@@ -70,6 +70,8 @@ def add_world(session: Session, users: dict[str, User], ids: dict[str, Any]) -> 
         cf_target=general.id,
         cf_target_b=in_b.id,
         cf_link=link.id,
+        cf_uuid=fw.uuid,
+        cf_comp_uuid=comp.uuid,
     )
 
 
@@ -146,6 +148,17 @@ CASES: list[Case] = [
         "GET",
         "/api/v1/frameworks/{cf_fw}/competences",
         API_SIGNED_IN,
+    ),
+    Case("competences_api.case_package", "GET", "/api/v1/case/CFPackages/{cf_uuid}", API_SIGNED_IN),
+    Case(
+        "competences_api.case_document", "GET", "/api/v1/case/CFDocuments/{cf_uuid}", API_SIGNED_IN
+    ),
+    Case("competences_api.case_item", "GET", "/api/v1/case/CFItems/{cf_comp_uuid}", API_SIGNED_IN),
+    Case(
+        "competences_api.case_item",
+        "GET",
+        "/api/v1/case/CFItems/nothing-here",
+        rule(404, SIGNED_IN, anonymous=401),
     ),
     Case(
         "competences_api.import_framework",

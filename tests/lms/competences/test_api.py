@@ -151,3 +151,20 @@ def test_openapi_documents_the_competence_routes(client):
         "/api/v1/frameworks/import",
     ):
         assert path in paths
+
+
+def test_case_uris_resolve(client, session, create_user, login, make_framework):
+    fw = make_framework(areas=1, per_area=1)
+    login(create_user("evaluator", everywhere=True))
+    package = client.get(f"/competences/{fw.id}/case.json").get_json()
+    doc_uri = package["CFDocument"]["uri"]
+    assert doc_uri == f"http://librarena.localhost/api/v1/case/CFDocuments/{fw.uuid}"
+    path = doc_uri.removeprefix("http://librarena.localhost")
+    assert client.get(path).get_json() == package["CFDocument"]
+    item = package["CFItems"][1]
+    got = client.get(item["uri"].removeprefix("http://librarena.localhost")).get_json()
+    assert got == item
+    whole = client.get(f"/api/v1/case/CFPackages/{fw.uuid.upper()}").get_json()
+    assert whole == package
+    assert client.get("/api/v1/case/CFItems/not-a-uuid").status_code == 404
+    assert client.get("/api/v1/case/CFPackages/nothing").status_code == 404
