@@ -78,6 +78,8 @@ class SwotWorkshop(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    #: When the facilitators last sent participants the invitation with the preparation text.
+    invited_at: Mapped[datetime | None]
 
     municipality: Mapped[OrgUnit] = relationship()
     facilitators: Mapped[list[User]] = relationship(

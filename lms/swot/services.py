@@ -206,6 +206,42 @@ def set_status(session: Session, workshop: SwotWorkshop, status: BoardStatus) ->
     session.flush()
 
 
+def participants_of(session: Session, workshop: SwotWorkshop) -> list[User]:
+    """Everyone taking part: the municipality's staff and the people invited by name."""
+    staff = session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .join(OrgUnit, OrgUnit.id == Membership.library_id)
+        .where(OrgUnit.path.startswith(workshop.municipality.path, autoescape=True))
+    )
+    found = {u.id: u for u in [*staff, *workshop.participants, *workshop.facilitators]}
+    return sorted(
+        (u for u in found.values() if u.is_active), key=lambda u: (u.name.casefold(), u.id)
+    )
+
+
+def send_invitations(session: Session, workshop: SwotWorkshop, *, link: str) -> int:
+    """Mail everyone taking part the day, the preparation text and the board's address, each in
+    their own language; returns how many were queued."""
+    from content.webinars.services import locale_of
+    from lms.mail import queue_mail
+
+    people = participants_of(session, workshop)
+    for person in people:
+        queue_mail(
+            session,
+            to=person.email,
+            template="swot_invitation",
+            locale=locale_of(person),
+            user=person,
+            workshop=workshop,
+            link=link,
+        )
+    workshop.invited_at = utcnow()
+    session.flush()
+    return len(people)
+
+
 # Items
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -219,6 +220,26 @@ def set_status(workshop_id: int) -> Response:
         flash(_("The board is open again."), "success")
     else:
         flash(_("The board is closed."), "success")
+    return redirect(url_for("swot.workshop", workshop_id=workshop.id))
+
+
+@bp.post("/<int:workshop_id>/invite")
+@login_required
+def invite(workshop_id: int) -> Response:
+    """Mail the participants the day's invitation with the preparation text."""
+    workshop = _managed(workshop_id)
+    base = str(current_app.config["BASE_URL"]).rstrip("/")
+    link = base + url_for("swot.workshop", workshop_id=workshop.id)
+    count = services.send_invitations(db.session, workshop, link=link)
+    db.session.commit()
+    flash(
+        ngettext(
+            "The invitation is on its way to %(num)d person.",
+            "The invitation is on its way to %(num)d people.",
+            count,
+        ),
+        "success",
+    )
     return redirect(url_for("swot.workshop", workshop_id=workshop.id))
 
 

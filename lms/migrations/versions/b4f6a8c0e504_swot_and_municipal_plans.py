@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", lms.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("closed_at", lms.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("invited_at", lms.db.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "votes_per_person >= 0", name=op.f("ck_swot_workshops_votes_not_negative")
         ),

@@ -143,6 +143,8 @@ CASES: list[Case] = [
         _only_admin(302),
         data={"status": "closed"},
     ),
+    Case("swot.invite", "POST", "/swot/{swot_a}/invite", _manage_a(302)),
+    Case("swot.invite", "POST", "/swot/{swot_b}/invite", _only_admin(302)),
     Case("swot.add_item", "POST", "/swot/{swot_a}/items", _a(422), data={}),
     Case("swot.add_item", "POST", "/swot/{swot_b}/items", _only_admin(422), data={}),
     # the learner wrote item A; the manager may not change it

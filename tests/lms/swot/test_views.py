@@ -381,3 +381,34 @@ def test_the_board_reads_in_swedish(
     text = text_of(page.get_data(as_text=True))
     assert "Styrkor" in text
     assert "Omvärld" in text
+
+
+def test_facilitator_mails_the_invitation_with_the_preparation(
+    client: Any, session: Session, swot_world: SwotWorld, workshop: SwotWorkshop
+) -> None:
+    from lms.outbox.models import OutboxMessage
+
+    sign_in(client, swot_world.staff)
+    assert client.post(f"/swot/{workshop.id}/invite").status_code == 403
+    assert _count(session, OutboxMessage) == 0
+    sign_in(client, swot_world.coordinator)
+    resp = client.post(f"/swot/{workshop.id}/invite")
+    assert resp.status_code == 302
+    messages = list(session.scalars(select(OutboxMessage)))
+    recipients = sorted(m.payload["to"] for m in messages)
+    # The library's three staff and the facilitator; nobody from the other region.
+    assert recipients == sorted(
+        u.email
+        for u in (
+            swot_world.manager,
+            swot_world.staff,
+            swot_world.colleague,
+            swot_world.coordinator,
+        )
+    )
+    to_staff = next(m.payload for m in messages if m.payload["to"] == swot_world.staff.email)
+    assert to_staff["subject"].startswith("SWOT-dag i Falun")  # Swedish: a library in Sweden
+    assert "Fundera över **omvärld**" in to_staff["body"]
+    assert f"/swot/{workshop.id}" in to_staff["body"]
+    session.refresh(workshop)
+    assert workshop.invited_at is not None
