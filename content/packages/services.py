@@ -36,7 +36,7 @@ from content.packages.schemas import FORMAT, VERSION, ManifestSchema
 from content.quizzes.models import QuestionKind
 from lms.auth.models import User
 from lms.config import LOCALES
-from lms.errors import ValidationFailed
+from lms.errors import Conflict, ValidationFailed
 
 MiB = 1024 * 1024
 MANIFEST = "manifest.json"
@@ -165,14 +165,21 @@ def manifest_of(course: Course, files: list[MediaFile]) -> dict[str, Any]:
 def export_course(session: Session, course: Course, *, root: Path) -> bytes:
     """``course`` as a zip: ``manifest.json`` and its media files under ``media/``."""
     files = sorted(media_files.course_media(session, course.id), key=lambda m: m.id)
+    missing = [f.filename for f in files if not media_files.path_of(root, f).is_file()]
+    if missing:
+        # A package without them could never be imported: say so now, not on the other server.
+        raise Conflict(
+            _(
+                "Files of this course are missing on the server: %(names)s.",
+                names=", ".join(missing),
+            )
+        )
     manifest = manifest_of(course, files)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
         for found in files:
-            path = media_files.path_of(root, found)
-            if path.is_file():
-                zf.write(path, _media_path(found))
+            zf.write(media_files.path_of(root, found), _media_path(found))
     return out.getvalue()
 
 

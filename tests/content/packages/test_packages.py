@@ -15,7 +15,7 @@ from content.courses import media
 from content.courses import services as courses
 from content.courses.models import Course, ItemKind, MediaFile
 from content.packages import services
-from lms.errors import ValidationFailed
+from lms.errors import Conflict, ValidationFailed
 from tests.content.conftest import MP4, PDF, PNG, VTT, items_of
 
 
@@ -277,3 +277,12 @@ def test_only_authors_export_and_import(client, login, create_user, create_cours
     login(create_user("learner"))
     assert client.get(f"/author/courses/{course.id}/package.zip").status_code == 403
     assert client.get("/author/packages/import").status_code == 403
+
+
+def test_export_refuses_when_a_file_is_missing_on_the_server(session, create_course, media_root):
+    course = _rich_course(session, create_course, media_root)
+    gone = media.course_media(session, course.id)[0]
+    media.path_of(media_root, gone).unlink()
+    with pytest.raises(Conflict) as exc:
+        services.export_course(session, course, root=media_root)
+    assert gone.filename in exc.value.message
