@@ -333,7 +333,12 @@ def parse_csv(data: bytes, framework: Framework) -> list[NodeIn]:
             problems.add("header", _("Unknown column “%(column)s”.", column=column))
     if not any(f"name_{loc}" in header for loc in TEXT_LOCALES):
         problems.add("header", _("The header has no name column (such as name_sv)."))
-    problems.raise_if_any()
+    # Without these columns no row can be read; other header problems still let the rows be
+    # checked, so the file's every problem is reported at once.
+    if any(c not in header for c in ("id", "parent_id", "kind")) or not any(
+        f"name_{loc}" in header for loc in TEXT_LOCALES
+    ):
+        problems.raise_if_any()
     if len(table) - 1 > MAX_NODES:
         raise ValidationFailed(
             errors={"file": [_("At most %(count)d rows, please.", count=MAX_NODES)]}
