@@ -95,6 +95,8 @@ class Platform:
     """A platform with one registration of Librarena; ``app`` is the tool under test."""
 
     app: Flask
+    #: Where the tool is (its BASE_URL).
+    tool: str = TOOL
     private_pem: str = field(default_factory=new_private_pem)
     jwks_status: int = 200
     jwks_cache_control: str = "max-age=600"
@@ -113,10 +115,10 @@ class Platform:
             .set_iss(ISSUER)
             .set_client_id(CLIENT_ID)
             .set_deployment_id(DEPLOYMENT_ID)
-            .set_oidc_login_url(TOOL + "/lti/login")
-            .set_launch_url(TOOL + "/lti/launch")
-            .set_deeplink_launch_url(TOOL + "/lti/launch")
-            .set_tool_key_set_url(TOOL + "/lti/jwks")
+            .set_oidc_login_url(self.tool + "/lti/login")
+            .set_launch_url(self.tool + "/lti/launch")
+            .set_deeplink_launch_url(self.tool + "/lti/launch")
+            .set_tool_key_set_url(self.tool + "/lti/jwks")
             .set_platform_private_key(self.private_pem)
             .set_platform_public_key(public_pem_of(self.private_pem))
         )
@@ -169,8 +171,10 @@ class Platform:
         self.jwks_requests += 1
         if self.jwks_status != 200:
             return self.jwks_status, {}, "unavailable"
-        keys = [Registration.get_jwk(pem) for pem in self.published_pems]
-        return 200, {"Cache-Control": self.jwks_cache_control}, json.dumps({"keys": keys})
+        return 200, {"Cache-Control": self.jwks_cache_control}, json.dumps(self.jwks())
+
+    def jwks(self) -> dict[str, t.Any]:
+        return {"keys": [Registration.get_jwk(pem) for pem in self.published_pems]}
 
     def _tool(self, request: t.Any) -> tuple[int, dict[str, str], str]:
         parts = urlsplit(request.url)
