@@ -279,3 +279,20 @@ def test_tagging_content_shows_the_link(client, session, create_user, login, mak
         == 302
     )
     assert session.scalar(select(func.count()).select_from(CompetenceLink)) == 0
+
+
+def test_node_page_and_api_tree_queries_do_not_grow(
+    client, connection, session, create_user, login, make_framework
+):
+    small = make_framework("small", areas=1, per_area=1)
+    big = make_framework("big", areas=6, per_area=8)
+    login(create_user("coordinator"))
+    counts = []
+    for fw in (small, big):
+        node = by_code(session, fw)["1.1"]
+        with count_queries(connection) as seen:
+            assert client.get(f"/competences/{fw.id}/nodes/{node.id}").status_code == 200
+            assert client.get(f"/api/v1/frameworks/{fw.id}").status_code == 200
+            assert client.get(f"/api/v1/frameworks/{fw.id}/competences").status_code == 200
+        counts.append(len(seen))
+    assert counts[0] == counts[1]
