@@ -309,6 +309,43 @@ def competence_gaps(
     return out
 
 
+@dataclass
+class GapRow:
+    """A competence with a shortfall in the municipality, and what builds it."""
+
+    competence_id: int
+    code: str
+    title: str
+    gap: float
+    content: list[Any]  # lms.competences.services.ContentRef
+
+
+def largest_gaps(
+    session: Session, municipality: OrgUnit, locale: str, *, limit: int = 5
+) -> list[GapRow]:
+    """The competences with the largest gaps in the municipality (above zero), across the
+    frameworks mapped, each with the courses, webinar series and tracks tagged as building it."""
+    from lms.competences import services as competences
+
+    try:
+        from lms.mapping import gaps
+    except ImportError:  # the gap analysis is built in parallel; no figures until it lands
+        return []
+    rows: list[GapRow] = []
+    for framework in competences.frameworks(session):
+        report = gaps.unit_report(session, framework, municipality, suppress=False)
+        for row in report.largest:
+            gap = report.total(row.id).gap
+            if gap is not None:
+                rows.append(GapRow(row.id, row.code, row.title(locale), gap, []))
+    rows.sort(key=lambda r: -r.gap)
+    rows = rows[:limit]
+    content = competences.linked_content(session, [r.competence_id for r in rows], locale)
+    for row in rows:
+        row.content = content.get(row.competence_id, [])
+    return rows
+
+
 def _competence_options(session: Session, municipality: OrgUnit, locale: str) -> list[Option]:
     """Every competence, those with the largest gap in the municipality first."""
     from lms.competences import services as competences
@@ -397,7 +434,7 @@ def link_options(
     return out
 
 
-def _workshops_for(plan: MunicipalPlan) -> Select[tuple[int]]:
+def _workshops_for(plan: MunicipalPlan) -> Select[int]:
     """The workshops whose items a plan may link: its own, else all of its municipality's."""
     if plan.workshop_id is not None:
         return select(SwotWorkshop.id).where(SwotWorkshop.id == plan.workshop_id)
@@ -413,7 +450,7 @@ def _existing(session: Session, plan: MunicipalPlan, kind: LinkKind, ids: set[in
 
     if not ids:
         return set()
-    stmt: Select[tuple[int]]
+    stmt: Select[int]
     if kind is LinkKind.SWOT_ITEM:
         stmt = select(SwotItem.id).where(SwotItem.workshop_id.in_(_workshops_for(plan)))
         column: Any = SwotItem.id

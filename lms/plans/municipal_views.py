@@ -171,6 +171,7 @@ def plan(plan_id: int) -> str:
         "plans/municipal/plan.html",
         plan=found,
         links=services.describe_links(db.session, found, _locale()),
+        gaps=services.largest_gaps(db.session, found.municipality, _locale()),
         may_edit=services.may_edit(current_user, found),
         done=sum(1 for a in actions if a.status is ActionStatus.DONE),
         total=len(actions),

@@ -52,6 +52,10 @@ def test_competences_come_with_the_municipalitys_gap_largest_first(
     assert resp.status_code == 302
     text = text_of(client.get(f"/municipal-plans/{plan.id}").get_data(as_text=True))
     assert "Competences Searching (1.1) gap 2" in text
+    # The panel of largest gaps: only shortfalls, the largest first.
+    assert "Largest competence gaps in Falun" in text
+    assert text.index("1.1 Searching 2") < text.index("2.1 Leading change 1")
+    assert "1.2 Evaluating 0" not in text
     body = client.get(f"/api/v1/municipal-plans/{plan.id}").get_json()
     assert body["goals"][0]["links"] == [
         {"kind": LinkKind.COMPETENCE.value, "id": searching.id, "label": "Searching", "gap": 2.0}
