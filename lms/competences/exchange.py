@@ -238,6 +238,26 @@ def apply_tree(session: Session, framework: Framework, nodes: list[NodeIn]) -> N
     existing = {
         n.uuid: n for n in session.scalars(select(Node).where(Node.framework_id == framework.id))
     }
+    kept = {item.uuid for item in nodes}
+    gone = [n for u, n in existing.items() if u not in kept]
+    rated = services.rated_ids(session, [n.id for n in gone])
+    if rated:
+        # Removing them would delete people's answers: the file must keep them.
+        raise ValidationFailed(
+            _("The file was not imported; nothing was changed."),
+            errors={
+                "file": [
+                    _(
+                        "“%(name)s” has ratings from a mapping round and cannot be removed; "
+                        "keep its id (%(id)s) in the file.",
+                        name=text_in(n.name, framework.fallback_locale, framework.fallback_locale),
+                        id=n.uuid,
+                    )
+                    for n in gone
+                    if n.id in rated
+                ]
+            },
+        )
     rows: dict[str, Node] = {}
     for item in nodes:
         node = existing.get(item.uuid)
@@ -255,8 +275,6 @@ def apply_tree(session: Session, framework: Framework, nodes: list[NodeIn]) -> N
         parent = rows[item.parent_key] if item.parent_key is not None else None
         rows[item.key].parent_id = parent.id if parent is not None else None
     session.flush()
-    kept = {item.uuid for item in nodes}
-    gone = [n for u, n in existing.items() if u not in kept]
     if gone:
         # Every kept node now hangs under a kept parent; remove the rest, deepest first.
         order = {row.node.id: i for i, row in enumerate(services.order_tree(gone))}

@@ -425,7 +425,16 @@ def update_framework(
 
 
 def delete_framework(session: Session, framework: Framework) -> None:
-    """Delete a framework and its tree; its own scale goes too unless another one uses it."""
+    """Delete a framework and its tree; its own scale goes too unless another one uses it.
+
+    A framework that mapping rounds rated on stays: its rounds and answers would lose their
+    meaning."""
+    from lms.mapping.models import MappingRound
+
+    if session.scalar(select(MappingRound.id).where(MappingRound.framework_id == framework.id)):
+        raise Conflict(
+            _("Mapping rounds use this framework; it cannot be deleted while they exist.")
+        )
     scale = framework.scale
     session.delete(framework)
     session.flush()
@@ -606,9 +615,32 @@ def reparent_node(session: Session, node: Node, parent: Node | None) -> None:
     session.flush()
 
 
+def rated_ids(session: Session, node_ids: Iterable[int]) -> set[int]:
+    """Which of ``node_ids`` people have rated in a mapping round."""
+    from lms.mapping.models import Rating
+
+    ids = list(set(node_ids))
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Rating.competence_id).where(Rating.competence_id.in_(ids)).distinct()
+        )
+    )
+
+
 def delete_node(session: Session, node: Node) -> None:
-    """Delete a node and everything under it (their target levels and tags go with them)."""
+    """Delete a node and everything under it (their target levels and tags go with them).
+
+    Competences people have rated stay: deleting them would delete the answers."""
     ids = descendant_ids(session, node) | {node.id}
+    if rated_ids(session, ids):
+        raise Conflict(
+            _(
+                "People have rated competences here in a mapping round; "
+                "they cannot be deleted. Rename or move them instead."
+            )
+        )
     doomed = list(session.scalars(select(Node).where(Node.id.in_(ids))))
     by_id = {n.id: n for n in doomed}
     # Children first, so no row ever points at a parent already gone.
