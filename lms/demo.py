@@ -275,4 +275,8 @@ def load_demo(session: Session) -> bool:
     from lms.swot.demo import load_demo_swot
 
     load_demo_swot(session)
+
+    from lms.reporting.demo import load_demo_activity
+
+    load_demo_activity(session)
     return True

@@ -91,8 +91,9 @@ def anonymise(table: Table, *, k: int = MIN_CELL) -> Table:
     """The table with every count of fewer than ``k`` people hidden, and no names.
 
     Primary suppression: a ``people`` cell below ``k`` (zero too) reads "fewer than 5".
-    Secondary suppression: when exactly one cell of a column is hidden, the next smallest
-    is hidden too, so the hidden one cannot be worked out from the total or the level above.
+    Secondary suppression: in a table with a total, when exactly one cell of a column is
+    hidden, the next smallest is hidden too, so the hidden one cannot be worked out from the
+    total (or from the level above, whose row is this level's total).
     Percentages built on a hidden count are hidden with it. Text columns other than the first
     (the unit's name) are dropped: an evaluator sees places, never people.
     """
@@ -113,7 +114,9 @@ def anonymise(table: Table, *, k: int = MIN_CELL) -> Table:
         return out
 
     rows = [primary(row) for row in table.rows]
-    for column in people:
+    # Only where the rows add up to a total shown beside them (the units of one level) could
+    # a single hidden cell be worked out; rows such as events stand each on their own.
+    for column in people if table.total is not None else []:
         hidden = [r for r in rows if isinstance(r[column.key], Hidden)]
         shown = [r for r in rows if not isinstance(r[column.key], Hidden)]
         if len(hidden) == 1 and shown:

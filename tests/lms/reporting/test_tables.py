@@ -168,3 +168,10 @@ def test_chart_draws_bars_to_scale_and_says_what_is_hidden(app: Flask) -> None:
     assert "fewer than 5" in second.text
     assert all(isinstance(r.width, float) for b in chart.bars for r in b.rects)
     assert not any(isinstance(v, Hidden) for v in (first.text, second.text))
+
+
+def test_anonymise_masks_no_neighbour_where_there_is_no_total() -> None:
+    rows = [{"name": "A", "staff": 40, "done": 12}, {"name": "B", "staff": 4, "done": 1}]
+    out = anonymise(_table(rows))
+    assert out.rows[0]["staff"] == 40
+    assert out.rows[1]["staff"] is FEWER
