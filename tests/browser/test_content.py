@@ -386,3 +386,32 @@ def test_coordinator_exports_and_imports_a_package_and_sees_every_problem(
     page.get_by_role("button", name="Import").click()
     expect(page.get_by_text("The course is imported as a draft.")).to_be_visible()
     expect(page.locator("main h1")).to_have_text(f"Browser course {slug}")
+
+
+@pytest.mark.usefixtures("restore_locales")
+def test_demo_lesson_offers_the_planning_template_as_a_download(
+    signed_in_page: Callable[..., Page], live_server: LiveServer
+) -> None:
+    with live_server.app.app_context():
+        course = db.session.scalar(select(Course).where(Course.slug == "digital-mediation"))
+        assert course is not None
+        course_id, lesson_id = course.id, course.modules[3].items[0].id
+    page = signed_in_page("coordinator")
+    _in_english(page)
+    visit(page, f"/author/courses/{course_id}/preview?item={lesson_id}")
+    link = page.get_by_role("link", name=re.compile(r"^Planning template for a mediation activity"))
+    expect(link).to_be_visible()
+    assert_accessible(page)
+    download = page.request.get(link.get_attribute("href") or "")
+    assert download.status == 200
+    assert download.headers["content-type"] == "application/pdf"
+    assert download.headers["content-disposition"].startswith("attachment")
+    assert download.headers["x-content-type-options"] == "nosniff"
+    assert download.body().startswith(b"%PDF-")
+    # The editor lists it with the code to paste, and refuses to delete it while it is used.
+    visit(page, f"/author/items/{lesson_id}/edit")
+    expect(page.get_by_role("link", name="planning-template.pdf")).to_be_visible()
+    page.get_by_role("button", name=re.compile(r"^Delete\W+planning-template\.pdf$")).click()
+    expect(
+        page.get_by_text("A lesson uses this file. Remove it from the lesson first.")
+    ).to_be_visible()
