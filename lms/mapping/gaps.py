@@ -32,22 +32,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    and_,
-    case,
-    func,
-    literal,
-    or_,
-    select,
-)
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from lms.auth.permissions import Scope
 from lms.competences.models import Framework, TargetLevel
 from lms.mapping import scales
 from lms.mapping.models import MappingLevel, MappingRound, Participant, RatingKind
-from lms.orgs.models import JobTitle, OrgUnit
+from lms.orgs.models import JobTitle, OrgUnit, UnitKind
 
 #: The fewest people a cell must hold before an aggregate-only reader sees its figures.
 MIN_PEOPLE = 5
@@ -162,101 +154,89 @@ def _finish(cell: Cell, suppress: bool) -> Cell:
 # SQL
 
 
-def _groups(framework_id: int, where: ColumnElement[bool]) -> Any:
-    """The distinct (library, path, job title) of the people in the report, from their latest
-    submitted participations: what the targets are resolved for."""
-    return (
-        select(Participant.library_id, Participant.unit_path, Participant.job_title)
-        .join(MappingRound, MappingRound.id == Participant.round_id)
-        .where(
-            Participant.is_latest.is_(True),
-            Participant.submitted_at.is_not(None),
-            MappingRound.framework_id == framework_id,
-            where,
-        )
-        .distinct()
-        .cte("groups")
-    )
+def _prefix(column: Any, paths: Iterable[str], dialect: str) -> ColumnElement[bool]:
+    """``column`` lies under one of ``paths``. On SQLite also as a range (``'/3/' <= p <
+    '/30'``), which its index can seek: paths are digits and slashes, and ``0`` follows ``/``."""
+    clauses = []
+    for path in paths:
+        match = column.startswith(path, autoescape=True)
+        if dialect == "sqlite":
+            match = and_(column >= path, column < path[:-1] + "0", match)
+        clauses.append(match)
+    return or_(*clauses) if clauses else false()
 
 
-def _needed(groups: Any) -> Any:
-    """The resolved target per (library, job title, competence) for ``groups`` (a CTE of
-    distinct ``library_id, unit_path, job_title``): the most specific unit wins."""
+def _overrides(paths: Iterable[str] | None) -> Any:
+    """Unit overrides of the targets, resolved per library (under ``paths`` if given): the
+    most specific unit on the library's path wins. Few rows: only where an override exists."""
     unit = aliased(OrgUnit)
-    specificity = func.coalesce(func.length(unit.path), 0)
-    ranked = (
+    library = aliased(OrgUnit)
+    stmt = (
         select(
-            groups.c.library_id,
-            groups.c.job_title,
+            library.path.label("unit_path"),
+            TargetLevel.job_title,
             TargetLevel.competence_id,
             TargetLevel.min_level,
-            TargetLevel.max_level,
             func.row_number()
             .over(
-                partition_by=(groups.c.library_id, groups.c.job_title, TargetLevel.competence_id),
-                order_by=specificity.desc(),
+                partition_by=(library.id, TargetLevel.job_title, TargetLevel.competence_id),
+                order_by=func.length(unit.path).desc(),
             )
             .label("rn"),
         )
-        .select_from(groups)
-        .join(TargetLevel, TargetLevel.job_title == groups.c.job_title)
-        .outerjoin(unit, unit.id == TargetLevel.unit_id)
-        .where(or_(TargetLevel.unit_id.is_(None), groups.c.unit_path.startswith(unit.path)))
-        .subquery("ranked")
+        .join(unit, unit.id == TargetLevel.unit_id)
+        .join(library, library.path.startswith(unit.path))
+        .where(library.kind == UnitKind.LIBRARY)
     )
+    if paths is not None:
+        stmt = stmt.where(Scope(paths=tuple(paths)).where(library.path))
+    ranked = stmt.subquery("ranked")
     return (
-        select(
-            ranked.c.library_id,
-            ranked.c.job_title,
-            ranked.c.competence_id,
-            ranked.c.min_level,
-            ranked.c.max_level,
-        )
+        select(ranked.c.unit_path, ranked.c.job_title, ranked.c.competence_id, ranked.c.min_level)
         .where(ranked.c.rn == 1)
-        .cte("needed")
+        .cte("overrides")
     )
 
 
 def _aggregate(
     session: Session,
     framework_id: int,
-    where: ColumnElement[bool],
     level_where: ColumnElement[bool],
     by: str,
+    paths: Iterable[str] | None = None,
 ) -> list[tuple[Any, int, Cell]]:
-    """``(key, competence_id, Cell)`` rows in one query; ``by`` is ``library`` (key: (id,
-    path)), ``user`` (key: user id) or ``all`` (key: None). ``where`` filters participants and
-    ``level_where`` the same people's :class:`MappingLevel` rows.
+    """``(key, competence_id, Cell)`` rows in one statement; ``by`` is ``library`` (key: the
+    library's path), ``user`` (key: user id) or ``all`` (key: None). ``level_where`` picks the
+    people's :class:`MappingLevel` rows; ``paths`` narrows the targets' unit overrides.
 
-    The inner query adds up the levels per competence, library and job title in the order of
-    ``ix_mapping_levels_report`` (one pass, no sort); the targets are joined to those groups,
-    not to every person, since a target is the same for everyone in a group.
+    The inner query adds up the levels per library, competence and job title in the order of
+    ``ix_mapping_levels_report`` (one pass over the index, no sort); the targets are joined to
+    those groups, not to each person, since everyone in a group has the same target.
     """
-    needed = _needed(_groups(framework_id, where))
     level = MappingLevel
     per_user = [level.user_id] if by == "user" else []
     inner = (
         select(
-            level.competence_id,
-            level.library_id,
             level.unit_path,
+            level.competence_id,
             level.job_title,
             *per_user,
             func.count().label("n"),
             func.sum(level.score).label("s"),
         )
         .where(level.framework_id == framework_id, level_where)
-        .group_by(
-            level.competence_id, level.library_id, level.unit_path, level.job_title, *per_user
-        )
+        .group_by(level.unit_path, level.competence_id, level.job_title, *per_user)
         .subquery("tallies")
     )
+    general = aliased(TargetLevel, name="general")
+    overrides = _overrides(paths)
+    needed = func.coalesce(overrides.c.min_level, general.min_level)
     keys: list[Any] = []
     if by == "library":
-        keys = [inner.c.library_id, inner.c.unit_path]
+        keys = [inner.c.unit_path]
     elif by == "user":
         keys = [inner.c.user_id]
-    has_target = needed.c.min_level.is_not(None)
+    has_target = needed.is_not(None)
     stmt = (
         select(
             *keys,
@@ -265,15 +245,23 @@ def _aggregate(
             func.sum(case((has_target, inner.c.n), else_=0)),
             func.sum(inner.c.s),
             func.sum(case((has_target, inner.c.s), else_=0)),
-            func.sum(needed.c.min_level * inner.c.n),
+            func.sum(needed * inner.c.n),
         )
         .select_from(inner)
         .outerjoin(
-            needed,
+            general,
             and_(
-                needed.c.library_id == inner.c.library_id,
-                needed.c.job_title == inner.c.job_title,
-                needed.c.competence_id == inner.c.competence_id,
+                general.competence_id == inner.c.competence_id,
+                general.job_title == inner.c.job_title,
+                general.unit_id.is_(None),
+            ),
+        )
+        .outerjoin(
+            overrides,
+            and_(
+                overrides.c.unit_path == inner.c.unit_path,
+                overrides.c.job_title == inner.c.job_title,
+                overrides.c.competence_id == inner.c.competence_id,
             ),
         )
         .group_by(*keys, inner.c.competence_id)
@@ -281,7 +269,7 @@ def _aggregate(
     n = len(keys)
     out: list[tuple[Any, int, Cell]] = []
     for row in session.execute(stmt):
-        key: Any = None if n == 0 else (row[0] if n == 1 else row[:n])
+        key: Any = None if n == 0 else row[0]
         comp, people_n, targeted, s_score, s_targeted, s_needed = row[n:]
         out.append(
             (
@@ -310,11 +298,6 @@ def _count_people(session: Session, framework_id: int, where: ColumnElement[bool
         )
         or 0
     )
-
-
-def _subtree(paths: Iterable[str]) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    scope = Scope(paths=tuple(paths))
-    return scope.where(Participant.unit_path), scope.where(MappingLevel.unit_path)
 
 
 # Reports
@@ -354,8 +337,7 @@ def _child_of(depth: int) -> Any:
     """The id of the unit ``depth`` steps down a library path (``/3/17/42/``: 0 → 3)."""
     known: dict[str, int | None] = {}
 
-    def pick(key: Any) -> int | None:
-        path = key[1]
+    def pick(path: str) -> int | None:
         if path not in known:
             parts = [p for p in path.strip("/").split("/") if p]
             known[path] = int(parts[depth]) if len(parts) > depth else None
@@ -366,8 +348,10 @@ def _child_of(depth: int) -> Any:
 
 def unit_report(session: Session, framework: Framework, unit: OrgUnit, *, suppress: bool) -> Report:
     """A region's, municipality's or library's gaps; its child units are the columns."""
-    where, level_where = _subtree([unit.path])
-    rows = _aggregate(session, framework.id, where, level_where, "library")
+    dialect = session.get_bind().dialect.name
+    level_where = _prefix(MappingLevel.unit_path, [unit.path], dialect)
+    rows = _aggregate(session, framework.id, level_where, "library", [unit.path])
+    where = Scope(paths=(unit.path,)).where(Participant.unit_path)
     depth = len(unit.ancestor_ids)
     children = list(
         session.scalars(select(OrgUnit).where(OrgUnit.parent_id == unit.id).order_by(OrgUnit.name))
@@ -389,8 +373,10 @@ def programme_report(
     session: Session, framework: Framework, regions: list[OrgUnit], *, suppress: bool
 ) -> Report:
     """A programme's gaps over ``regions`` (those of the programme the reader may see)."""
-    where, level_where = _subtree(r.path for r in regions)
-    rows = _aggregate(session, framework.id, where, level_where, "library")
+    paths = [r.path for r in regions]
+    level_where = _prefix(MappingLevel.unit_path, paths, session.get_bind().dialect.name)
+    rows = _aggregate(session, framework.id, level_where, "library", paths)
+    where = Scope(paths=tuple(paths)).where(Participant.unit_path)
     columns = [Column(r.id, r.name, str(r.kind), r.path) for r in regions]
     people = _count_people(session, framework.id, where) if rows else 0
     return _build(session, framework, rows, columns, _child_of(0), suppress=suppress, people=people)
@@ -399,11 +385,7 @@ def programme_report(
 def people_report(session: Session, framework: Framework, library: OrgUnit) -> Report:
     """A library's gaps with one column per person (for managers and coordinators only)."""
     rows = _aggregate(
-        session,
-        framework.id,
-        Participant.library_id == library.id,
-        MappingLevel.library_id == library.id,
-        "user",
+        session, framework.id, MappingLevel.library_id == library.id, "user", [library.path]
     )
     from lms.auth.models import User
 
@@ -426,27 +408,27 @@ def people_report(session: Session, framework: Framework, library: OrgUnit) -> R
 
 def person_report(session: Session, framework: Framework, user_id: int) -> Report:
     """One person's needed and mapped levels (their latest submitted self-assessment)."""
-    mine = MappingLevel.user_id == user_id
-    rows = _aggregate(session, framework.id, Participant.user_id == user_id, mine, "all")
+    rows = _aggregate(session, framework.id, MappingLevel.user_id == user_id, "all")
     return _build(
         session, framework, rows, [], lambda key: None, suppress=False, people=1 if rows else 0
     )
 
 
 def needed_for(
-    session: Session, library_id: int, unit_path: str, job_title: JobTitle
+    session: Session, unit_path: str, job_title: JobTitle, competence_ids: Iterable[int]
 ) -> dict[int, tuple[int, int]]:
     """``{competence_id: (min, max)}`` for one job title at one library, by the same rule."""
-    groups = select(
-        literal(library_id).label("library_id"),
-        literal(unit_path).label("unit_path"),
-        literal(job_title.value).label("job_title"),
-    ).cte("groups")
-    needed = _needed(groups)
-    rows = session.execute(
-        select(needed.c.competence_id, needed.c.min_level, needed.c.max_level)
-    ).all()
-    return {int(c): (int(lo), int(hi)) for c, lo, hi in rows}
+    from lms.competences import services as competences
+
+    ids = list(competence_ids)
+    table = competences.target_table(session, ids)
+    path_ids = [int(part) for part in unit_path.strip("/").split("/") if part]
+    out: dict[int, tuple[int, int]] = {}
+    for competence_id in ids:
+        found = table.resolve(competence_id, job_title, path_ids)
+        if found is not None:
+            out[competence_id] = (found.min_level, found.max_level)
+    return out
 
 
 def effective_scores(participant: Participant) -> dict[int, float]:

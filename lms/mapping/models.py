@@ -170,8 +170,8 @@ class MappingLevel(Base):
     the framework whenever it is submitted or their manager rates it: the validated rating when
     there is one, else their own; "don't know" gives no row. The ratings themselves stay as
     given; this table only saves the gap analysis a join and a "latest per person" search over
-    every round. Its index is in the order the analysis groups by, so SQLite aggregates 400,000
-    rows in one pass without sorting them.
+    every round. Its index is in the order the analysis groups by (library path, competence, job
+    title), so SQLite reads a subtree's rows as one range and adds them up without sorting.
     """
 
     __tablename__ = "mapping_levels"
@@ -179,12 +179,12 @@ class MappingLevel(Base):
         Index(
             "ix_mapping_levels_report",
             "framework_id",
-            "competence_id",
-            "library_id",
             "unit_path",
+            "competence_id",
             "job_title",
             "score",
         ),
+        Index("ix_mapping_levels_library_id", "library_id"),
     )
 
     user_id: Mapped[int] = mapped_column(

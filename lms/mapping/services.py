@@ -468,7 +468,7 @@ def _events_reached(
     if not ratings:
         return
     needed = gaps.needed_for(
-        session, participant.library_id, participant.unit_path, participant.job_title
+        session, participant.unit_path, participant.job_title, [r.competence_id for r in ratings]
     )
     effective = gaps.effective_scores(participant)
     names = scales.competence_names(session, [r.competence_id for r in ratings])

@@ -212,13 +212,14 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("user_id", "competence_id", name=op.f("pk_mapping_levels")),
     )
+    op.create_index("ix_mapping_levels_library_id", "mapping_levels", ["library_id"], unique=False)
     op.create_index(
         op.f("ix_mapping_levels_participant_id"), "mapping_levels", ["participant_id"], unique=False
     )
     op.create_index(
         "ix_mapping_levels_report",
         "mapping_levels",
-        ["framework_id", "competence_id", "library_id", "unit_path", "job_title", "score"],
+        ["framework_id", "unit_path", "competence_id", "job_title", "score"],
         unique=False,
     )
     op.create_table(
@@ -283,6 +284,7 @@ def downgrade() -> None:
     op.drop_table("mapping_ratings")
     op.drop_index("ix_mapping_levels_report", table_name="mapping_levels")
     op.drop_index(op.f("ix_mapping_levels_participant_id"), table_name="mapping_levels")
+    op.drop_index("ix_mapping_levels_library_id", table_name="mapping_levels")
     op.drop_table("mapping_levels")
     op.drop_table("mapping_round_units")
     op.drop_index("ix_mapping_participants_user_submitted", table_name="mapping_participants")
