@@ -164,3 +164,23 @@ def test_learner_reads_the_demo_framework(
     expect(page.locator("a[href='/courses/digital-leadership']")).to_have_count(1)
     expect(page.locator("a[href='/courses/digital-mediation']")).to_have_count(0)
     assert_accessible(page)
+
+
+def test_coordinator_pages_of_the_demo_framework_are_accessible(
+    signed_in_page: Callable[..., Page], live_server: LiveServer
+) -> None:
+    fw_id, codes = _demo(live_server)
+    page = signed_in_page("coordinator")
+    for path in (
+        f"/competences/{fw_id}",
+        f"/competences/{fw_id}/edit",
+        f"/competences/{fw_id}/nodes/{codes['6']}",
+        f"/competences/{fw_id}/nodes/{codes['6.1']}",
+        f"/competences/{fw_id}/nodes/{codes['6.1']}/edit",
+        f"/competences/{fw_id}/scale",
+    ):
+        visit(page, path)
+        assert_accessible(page)
+    # The general targets and Dalarna's own override can be removed by Dalarna's coordinator.
+    visit(page, f"/competences/{fw_id}/nodes/{codes['6.1']}")
+    expect(page.locator("#targets form[action$='/delete']")).not_to_have_count(0)
