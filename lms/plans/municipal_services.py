@@ -334,10 +334,12 @@ def largest_gaps(
     rows: list[GapRow] = []
     for framework in competences.frameworks(session):
         report = gaps.unit_report(session, framework, municipality, suppress=False)
-        for row in report.largest:
-            gap = report.total(row.id).gap
+        for competence in report.largest:
+            gap = report.total(competence.id).gap
             if gap is not None:
-                rows.append(GapRow(row.id, row.code, row.title(locale), gap, []))
+                rows.append(
+                    GapRow(competence.id, competence.code, competence.title(locale), gap, [])
+                )
     rows.sort(key=lambda r: -r.gap)
     rows = rows[:limit]
     content = competences.linked_content(session, [r.competence_id for r in rows], locale)

@@ -199,6 +199,24 @@ def _fill(
     workshop.participants = participants
 
 
+def may_delete(user: Any, workshop: SwotWorkshop) -> bool:
+    """Only administrators and coordinators whose reach covers the municipality, not every
+    facilitator: a deleted board takes everyone's items with it."""
+    return scope(user, *ORG_ADMIN_ROLES).contains(workshop.municipality)
+
+
+def delete_workshop(session: Session, workshop: SwotWorkshop) -> None:
+    """The workshop and its items, groups and dots; plans keep their goals but lose the links."""
+    from lms.plans.municipal_services import forget_target
+
+    for item in workshop.items:
+        forget_target(session, "swot_item", item.id)
+    for group in workshop.groups:
+        forget_target(session, "swot_group", group.id)
+    session.delete(workshop)
+    session.flush()
+
+
 def set_status(session: Session, workshop: SwotWorkshop, status: BoardStatus) -> None:
     """Close the board (no more items, edits or dots from participants) or open it again."""
     workshop.status = status

@@ -133,6 +133,7 @@ def _workshop_form(workshop: SwotWorkshop | None, errors: Errors | None = None) 
         "swot/workshop_form.html",
         errors=errors,
         workshop=workshop,
+        may_delete=workshop is not None and services.may_delete(current_user, workshop),
         values=values,
         municipalities=municipalities,
     )
@@ -190,7 +191,7 @@ def edit(workshop_id: int) -> View:
     if request.method == "GET":
         return _workshop_form(workshop)
     try:
-        data = load(EditWorkshopSchema(), request.form)
+        data = load(EditWorkshopSchema(), request.form)  # the municipality stays
         facilitators, participants = _people(data)
         services.update_workshop(
             db.session,
@@ -207,6 +208,18 @@ def edit(workshop_id: int) -> View:
     db.session.commit()
     flash(_("The workshop %(name)s is saved.", name=workshop.title), "success")
     return redirect(url_for("swot.workshop", workshop_id=workshop.id))
+
+
+@bp.post("/<int:workshop_id>/delete")
+@login_required
+def delete(workshop_id: int) -> Response:
+    workshop = _visible(workshop_id)
+    require(services.may_delete(current_user, workshop))
+    title = workshop.title
+    services.delete_workshop(db.session, workshop)
+    db.session.commit()
+    flash(_("The workshop %(name)s is deleted.", name=title), "success")
+    return redirect(url_for("swot.index"))
 
 
 @bp.post("/<int:workshop_id>/status")

@@ -143,6 +143,8 @@ CASES: list[Case] = [
         _only_admin(302),
         data={"status": "closed"},
     ),
+    Case("swot.delete", "POST", "/swot/{swot_a}/delete", _manage_a(302)),
+    Case("swot.delete", "POST", "/swot/{swot_b}/delete", _only_admin(302)),
     Case("swot.invite", "POST", "/swot/{swot_a}/invite", _manage_a(302)),
     Case("swot.invite", "POST", "/swot/{swot_b}/invite", _only_admin(302)),
     Case("swot.add_item", "POST", "/swot/{swot_a}/items", _a(422), data={}),

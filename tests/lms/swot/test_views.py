@@ -412,3 +412,47 @@ def test_facilitator_mails_the_invitation_with_the_preparation(
     assert f"/swot/{workshop.id}" in to_staff["body"]
     session.refresh(workshop)
     assert workshop.invited_at is not None
+
+
+def test_only_coordinators_in_reach_delete_a_workshop_and_plans_lose_the_links(
+    client: Any,
+    session: Session,
+    swot_world: SwotWorld,
+    workshop: SwotWorkshop,
+    add_item: Callable[..., SwotItem],
+) -> None:
+    from datetime import date
+
+    from lms.plans import municipal_services as plans
+    from lms.plans.municipal import LinkKind, MunicipalGoal, MunicipalLink, PlanStatus
+
+    item = add_item(workshop, swot_world.staff)
+    plan = plans.create_plan(
+        session,
+        municipality=swot_world.municipality,
+        title="Plan",
+        status=PlanStatus.DRAFT,
+        summary="",
+        starts_on=date(2027, 1, 1),
+        ends_on=None,
+        workshop_id=workshop.id,
+        by=swot_world.coordinator,
+    )
+    goal = plans.add_goal(session, plan, title="Mål", description="")
+    plans.set_links(session, goal, plan, {LinkKind.SWOT_ITEM: [item.id]})
+    # A manager named facilitator leads the day but may not delete it.
+    workshop.facilitators = [swot_world.coordinator, swot_world.manager]
+    session.commit()
+    sign_in(client, swot_world.manager)
+    assert client.get(f"/swot/{workshop.id}/edit").status_code == 200
+    assert client.post(f"/swot/{workshop.id}/delete").status_code == 403
+    sign_in(client, swot_world.other_coordinator)
+    assert client.post(f"/swot/{workshop.id}/delete").status_code == 404
+    sign_in(client, swot_world.coordinator)
+    assert client.post(f"/swot/{workshop.id}/delete").status_code == 302
+    assert _count(session, SwotWorkshop) == 0
+    assert _count(session, SwotItem) == 0
+    assert _count(session, MunicipalLink) == 0
+    assert _count(session, MunicipalGoal) == 1
+    session.refresh(plan)
+    assert plan.workshop_id is None
