@@ -598,8 +598,11 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
 @login_required
 def export_csv(framework_id: int) -> Response:
     found = _framework(framework_id)
+    # The byte order mark makes spreadsheets read the file as UTF-8 (å, ø, æ); import skips it.
     return _download(
-        exchange.export_csv(db.session, found), "text/csv; charset=utf-8", f"{found.slug}.csv"
+        "\ufeff" + exchange.export_csv(db.session, found),
+        "text/csv; charset=utf-8",
+        f"{found.slug}.csv",
     )
 
 

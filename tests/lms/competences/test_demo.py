@@ -12,8 +12,10 @@ from lms.demo import load_demo
 from lms.orgs.models import JobTitle, OrgUnit, UnitKind
 
 
-def test_demo_framework_is_complete_in_four_languages(session: Session) -> None:
-    assert load_demo(session)
+def test_demo_framework_is_complete_in_four_languages(app, session: Session) -> None:
+    # As `librarena demo` runs it: in an application context (the demo queues mail).
+    with app.app_context():
+        assert load_demo(session)
     framework = session.scalar(select(Framework).where(Framework.slug == SLUG))
     assert framework is not None
     assert "DigComp 2.2, JRC, CC BY 4.0" in framework.source_note
@@ -48,8 +50,9 @@ def test_demo_framework_is_complete_in_four_languages(session: Session) -> None:
     assert all(set(lv.descriptor) == set(TEXT_LOCALES) for lv in levels)
 
 
-def test_demo_targets_links_and_overrides(session: Session) -> None:
-    load_demo(session)
+def test_demo_targets_links_and_overrides(app, session: Session) -> None:
+    with app.app_context():
+        load_demo(session)
     framework = session.scalar(select(Framework).where(Framework.slug == SLUG))
     assert framework is not None
     by_code = {c.code: c for c in services.competences(session, framework)}

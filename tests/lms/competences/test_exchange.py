@@ -231,13 +231,39 @@ def test_bad_case_reports_json_paths_and_changes_nothing(session, make_framework
     assert session.get(Framework, fw.id).name["en"] == "Framework test-fw"
 
 
-def test_demo_framework_round_trips_through_both_formats(session):
+def test_demo_framework_round_trips_through_both_formats(app, session):
     from lms.competences.demo import SLUG
     from lms.demo import load_demo
 
-    load_demo(session)
+    with app.app_context():
+        load_demo(session)
     demo = session.scalar(select(Framework).where(Framework.slug == SLUG))
     copy = services.create_framework(session, slug="copy", name={"en": "Copy"})
     exchange.import_csv(session, copy, exchange.export_csv(session, demo).encode())
     assert shape(session, copy)[:-4] == shape(session, demo)[:-4]
     assert sum(1 for n in services.tree(session, copy) if n.node.kind is NodeKind.COMPETENCE) == 16
+    # CASE: the same document under another identifier becomes an equal framework, scale too.
+    text = json.dumps(exchange.export_case(session, demo, BASE))
+    other = "7f1d7c7e-1111-4222-8333-944444444444"
+    package = json.loads(text.replace(demo.uuid, other))
+    package["CFDocument"]["extensions"]["librarena"]["slug"] = "case-copy"
+    imported = exchange.import_case(session, json.dumps(package).encode())
+    assert imported.slug == "case-copy"
+    assert imported.name == demo.name
+    assert imported.source_note == demo.source_note
+    assert shape(session, imported) == shape(session, demo)
+
+
+def test_csv_export_defuses_formulas_and_imports_them_back(session, make_framework):
+    fw = make_framework(areas=1, per_area=1)
+    node = by_code(session, fw)["1.1"]
+    services.update_node(
+        session, node, name={"en": '=HYPERLINK("x")', "sv": "-minus"}, description={}, code="@1"
+    )
+    text = exchange.export_csv(session, fw)
+    assert "'=HYPERLINK" in text
+    assert ",'@1," in text
+    copy = services.create_framework(session, slug="copy", name={"en": "Copy"})
+    exchange.import_csv(session, copy, ("\ufeff" + text).encode())
+    imported = by_code(session, copy)["@1"]
+    assert imported.name == {"en": '=HYPERLINK("x")', "sv": "-minus"}
