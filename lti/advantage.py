@@ -175,6 +175,22 @@ def _graded_links(session: Session, user_id: int, course_id: int) -> list[LtiRes
         )
 
 
+def _outcome_of(session: Session, link: LtiResourceLink, user_id: int) -> dict[str, Any] | None:
+    """The LTI 1.1 Basic Outcomes service and sourcedid of the user's latest launch of
+    ``link``, if the consumer sent them."""
+    with session.no_autoflush:
+        launches = session.scalars(
+            select(LtiLaunch)
+            .where(LtiLaunch.resource_link_id == link.id, LtiLaunch.user_id == user_id)
+            .order_by(LtiLaunch.id.desc())
+            .limit(5)
+        )
+        for record in launches:
+            if (record.data or {}).get("lis_outcome_service_url"):
+                return record.data
+    return None
+
+
 def _score_from_event(payload: dict[str, Any]) -> tuple[float, str, str, str] | None:
     """(score, activityProgress, gradingProgress, resource key) for a graded event, or None.
 
@@ -205,7 +221,8 @@ def grades_for_event(session: Session, payload: dict[str, Any]) -> list[LtiGrade
     sends = []
     for link in _graded_links(session, user_id, int(course_id)):
         context = link.context
-        if not link.lineitem_url and not (context and context.lineitems_url):
+        ags = bool(link.lineitem_url or (context and context.lineitems_url))
+        if not ags and _outcome_of(session, link, user_id) is None:
             continue
         send = LtiGradeSend(
             key=str(uuid.uuid4()),
@@ -311,9 +328,27 @@ def _line_item(session: Session, send: LtiGradeSend, platform: LtiPlatform) -> s
 
 
 def post_score(session: Session, send: LtiGradeSend) -> None:
-    """POST the score to the line item's ``/scores`` (AGS 2.0 §3.4)."""
+    """POST the score to the line item's ``/scores`` (AGS 2.0 §3.4); or, for an LTI 1.1
+    launch, ``replaceResult`` to its outcome service."""
     link = send.resource_link
     platform = link.deployment.platform
+    outcome = _outcome_of(session, link, send.user_id)
+    if outcome is not None and not (
+        link.lineitem_url or (link.context and link.context.lineitems_url)
+    ):
+        from lti.lti11 import send_outcome
+        from lti.models import Lti11Consumer
+
+        consumer = session.get(Lti11Consumer, outcome.get("lti11_consumer_id"))
+        if consumer is None or not consumer.is_active:
+            raise ServiceError("the LTI 1.1 consumer key was removed")
+        send_outcome(
+            consumer,
+            outcome["lis_outcome_service_url"],
+            outcome["lis_result_sourcedid"],
+            send.score_given / (send.score_maximum or 100.0),
+        )
+        return
     sub = _sub_of(session, platform.issuer, send.user_id)
     if sub is None:
         raise ServiceError("the learner has no account on this platform")

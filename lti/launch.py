@@ -436,11 +436,14 @@ def landing(
     }
 
 
-def complete(session: Session, verified: Verified) -> tuple[LtiLaunch, str]:
-    """Provision what the launch describes and issue its one-time launch token."""
+def complete(
+    session: Session, verified: Verified, *, issuer: str | None = None
+) -> tuple[LtiLaunch, str]:
+    """Provision what the launch describes and issue its one-time launch token; ``issuer``
+    names the user namespace when it is not the platform's (LTI 1.1 consumer keys)."""
     claims = verified.claims
     platform = verified.platform
-    user = provision_user(session, platform.issuer, claims)
+    user = provision_user(session, issuer or platform.issuer, claims)
     context, role = provision_context(session, verified.deployment, claims, user)
     locale = launch_locale(claims) or user.locale or str(current_app.config["DEFAULT_LOCALE"])
     data: dict[str, Any] = {

@@ -301,12 +301,49 @@ def new_platform() -> Response | tuple[str, int]:
 @roles_required(Role.ADMIN)
 def platform(platform_id: int) -> str:
     _require_admin()
+    found = _platform(platform_id)
     return render_template(
         "lti/platform.html",
-        platform=_platform(platform_id),
+        platform=found,
         urls=launch.tool_urls(),
         errors={},
         values={},
+        consumers=_consumers(found),
+    )
+
+
+@bp.post("/platforms/<int:platform_id>/lti11")
+@roles_required(Role.ADMIN)
+def add_consumer(platform_id: int) -> str:
+    """A new LTI 1.1 consumer key and secret for an older platform; the secret is shown on
+    this one page only (it is stored encrypted, never in a cookie or a log)."""
+    from lti import lti11
+
+    _require_admin()
+    found = _platform(platform_id)
+    consumer, secret = lti11.add_consumer(db.session, found)
+    db.session.commit()
+    return render_template(
+        "lti/platform.html",
+        platform=found,
+        urls=launch.tool_urls(),
+        errors={},
+        values={},
+        new_consumer=consumer,
+        new_secret=secret,
+        consumers=_consumers(found),
+    )
+
+
+def _consumers(platform: LtiPlatform) -> list[Any]:
+    from lti.models import Lti11Consumer
+
+    return list(
+        db.session.scalars(
+            select(Lti11Consumer)
+            .where(Lti11Consumer.platform_id == platform.id)
+            .order_by(Lti11Consumer.id)
+        )
     )
 
 
@@ -320,7 +357,11 @@ def add_deployment(platform_id: int) -> Response | tuple[str, int]:
         services.add_deployment(db.session, found, data["deployment_id"])
     except ValidationFailed as exc:
         return render_form(
-            "lti/platform.html", errors=exc.errors, platform=found, urls=launch.tool_urls()
+            "lti/platform.html",
+            errors=exc.errors,
+            platform=found,
+            urls=launch.tool_urls(),
+            consumers=_consumers(found),
         )
     db.session.commit()
     flash(_("Deployment %(id)s added.", id=data["deployment_id"]), "success")

@@ -24,6 +24,7 @@ def platform(app: Flask, session: Session) -> Iterator[Platform]:
     p.registered_id = registered.id  # type: ignore[attr-defined]
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         p.install(rsps)
+        p.rsps = rsps  # type: ignore[attr-defined]
         yield p
 
 

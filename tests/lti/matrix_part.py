@@ -68,6 +68,13 @@ CASES: list[Case] = [
     ),
     Case("lti.launch", "POST", "/lti/launch", dict.fromkeys(ROLES, 400), data={}),
     Case("lti.launch", "POST", "/lti/launch", dict.fromkeys(ROLES, 400), data={"state": "x"}),
+    Case(
+        "lti.launch",
+        "POST",
+        "/lti/launch",
+        dict.fromkeys(ROLES, 400),
+        data={"lti_message_type": "basic-lti-launch-request", "oauth_consumer_key": "x"},
+    ),
     Case("lti.enter", "GET", "/lti/enter/not-a-token", dict.fromkeys(ROLES, 400)),
     Case("lti.unlinked", "GET", "/lti/unlinked", SIGNED_IN_PAGE),
     # no deep-linking launch in this session: nothing to pick for
@@ -92,6 +99,9 @@ CASES: list[Case] = [
         rule(404, ("admin",)),
         data={"deployment_id": "2"},
     ),
+    # a new LTI 1.1 consumer key and its secret, shown once on the page
+    Case("lti.add_consumer", "POST", "/lti/platforms/{lti_platform}/lti11", ADMIN_ONLY),
+    Case("lti.add_consumer", "POST", "/lti/platforms/{lti_forged}/lti11", rule(404, ("admin",))),
     Case("lti.contexts", "GET", "/lti/contexts", SIGNED_IN_PAGE),
     Case("lti.context", "GET", "/lti/contexts/{lti_context}", CONTEXT),
     Case("lti.context", "GET", "/lti/contexts/{lti_forged}", rule(404, (), denied=404)),
