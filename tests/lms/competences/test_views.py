@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+import pytest
 from sqlalchemy import func, select
 
 from lms.competences import services
@@ -296,3 +299,36 @@ def test_node_page_and_api_tree_queries_do_not_grow(
             assert client.get(f"/api/v1/frameworks/{fw.id}/competences").status_code == 200
         counts.append(len(seen))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("locale", ["sv", "nb", "da"])
+def test_pages_render_in_each_language(client, session, create_user, login, make_framework, locale):
+    fw = make_framework(areas=1, per_area=1)
+    node = by_code(session, fw)["1.1"]
+    services.set_target(session, node, job_title="librarian", unit=None, min_level=1, max_level=2)
+    session.commit()
+    login(create_user("coordinator", locale=locale))
+    for path in (
+        "/competences/",
+        f"/competences/{fw.id}",
+        f"/competences/{fw.id}/nodes/{node.id}",
+        f"/competences/{fw.id}/nodes/{node.id}/edit",
+        f"/competences/{fw.id}/nodes/new",
+        f"/competences/{fw.id}/scale",
+        f"/competences/{fw.id}/import",
+        "/competences/import",
+        "/competences/new",
+    ):
+        resp = client.get(path)
+        assert resp.status_code == 200, path
+        assert f'lang="{locale}"' in resp.get_data(as_text=True)
+    bad = client.post(
+        f"/competences/{fw.id}/import",
+        data={"file": (io.BytesIO(b"id,parent_id,kind,name_en\nb,zzz,competence,B\n"), "t.csv")},
+        content_type="multipart/form-data",
+    )
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    row = {"sv": "Rad 2", "nb": "Rad 2", "da": "Række 2"}[locale]
+    assert row in html
+    assert "zzz" in html
