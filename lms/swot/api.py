@@ -5,6 +5,7 @@ one's reach does not exist (404). Errors are ``{"errors": {field: [message]}}``.
 
 - ``GET /api/v1/swot/workshops`` — the workshops the caller takes part in or leads
 - ``GET /api/v1/swot/workshops/<id>`` — one board: its groups and items with priorities and dots
+- ``GET /api/v1/municipal-plans`` — the plans the caller may read, with their status
 - ``GET /api/v1/municipal-plans/<id>`` — a plan: goals, actions, status and links
 """
 
@@ -25,7 +26,7 @@ from lms.plans import municipal_services
 from lms.plans.municipal import LinkKind
 from lms.swot import services
 from lms.swot.models import SwotWorkshop
-from lms.swot.schemas import PlanOut, WorkshopOut, WorkshopSummaryOut
+from lms.swot.schemas import PlanOut, PlanSummaryOut, WorkshopOut, WorkshopSummaryOut
 
 bp = Blueprint("swot_api", __name__, url_prefix="/api/v1")
 
@@ -99,6 +100,31 @@ def workshop(workshop_id: int) -> Response:
         ],
     }
     return jsonify(WorkshopOut().dump(body))
+
+
+@bp.get("/municipal-plans")
+@documented(response=PlanSummaryOut, many=True)
+def municipal_plans() -> Response:
+    """The municipality plans the caller may read, with their status."""
+    found = db.session.scalars(municipal_services.visible_plans(current_user))
+    return jsonify(
+        {
+            "items": PlanSummaryOut(many=True).dump(
+                [
+                    {
+                        "id": p.id,
+                        "title": p.title,
+                        "municipality_id": p.municipality_id,
+                        "municipality": p.municipality.name,
+                        "status": p.status.value,
+                        "starts_on": p.starts_on,
+                        "ends_on": p.ends_on,
+                    }
+                    for p in found
+                ]
+            )
+        }
+    )
 
 
 @bp.get("/municipal-plans/<int:plan_id>")

@@ -142,6 +142,16 @@ class GoalOut(Schema):
     actions = fields.List(fields.Nested(ActionOut))
 
 
+class PlanSummaryOut(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    municipality_id = fields.Integer()
+    municipality = fields.String()
+    status = fields.String()
+    starts_on = fields.Date(allow_none=True)
+    ends_on = fields.Date(allow_none=True)
+
+
 class PlanOut(Schema):
     id = fields.Integer()
     title = fields.String()

@@ -225,6 +225,7 @@ CASES: list[Case] = [
         "/api/v1/swot/workshops/{swot_b}",
         _only_admin(200, anonymous=401),
     ),
+    Case("swot_api.municipal_plans", "GET", "/api/v1/municipal-plans", API_SIGNED_IN),
     Case(
         "swot_api.municipal_plan",
         "GET",

@@ -294,7 +294,10 @@ def test_api_gives_the_board_and_the_plan(
         workshop.id
     ]
     assert client.get(f"/api/v1/municipal-plans/{plan.id}").status_code == 404
+    assert client.get("/api/v1/municipal-plans").get_json() == {"items": []}
     sign_in(client, swot_world.manager)
+    listed = client.get("/api/v1/municipal-plans").get_json()["items"]
+    assert [(p["id"], p["status"]) for p in listed] == [(plan.id, "adopted")]
     body = client.get(f"/api/v1/municipal-plans/{plan.id}").get_json()
     assert body["status"] == "adopted"
     assert body["goals"][0]["links"] == [{"kind": "swot_group", "id": group.id, "label": "Läsning"}]
