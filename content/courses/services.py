@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from content import sanitize
 from content.courses import snapshot
@@ -93,33 +93,59 @@ def latest_versions(session: Session, course_ids: list[int]) -> dict[int, Course
     return {version.course_id: version for version in session.scalars(stmt)}
 
 
+def _published_versions() -> Any:
+    """The latest version of each published course, as an alias to join and filter on.
+
+    The catalogue filters on what learners see, the published snapshot, not on the draft:
+    an author changing a course's topic or length moves it only when they publish.
+    """
+    newest = (
+        select(CourseVersion.course_id, func.max(CourseVersion.number).label("number"))
+        .group_by(CourseVersion.course_id)
+        .subquery()
+    )
+    version = aliased(CourseVersion)
+    return newest, version
+
+
 def catalogue(
     *, locale: str | None = None, topic: str | None = None, max_minutes: int | None = None
 ) -> Select[Course]:
-    """Published courses, optionally only those in ``locale``, on ``topic``, or short enough."""
-    stmt = select(Course).where(Course.is_published.is_(True))
+    """Published courses, optionally only those in ``locale``, on ``topic``, or short enough
+    (as their latest published version has it)."""
+    newest, version = _published_versions()
+    stmt = (
+        select(Course)
+        .join(newest, newest.c.course_id == Course.id)
+        .join(version, (version.course_id == Course.id) & (version.number == newest.c.number))
+        .where(Course.is_published.is_(True))
+    )
     if locale:
-        stmt = stmt.where(
-            exists().where(
-                CourseTranslation.course_id == Course.id, CourseTranslation.locale == locale
-            )
-        )
+        translation = version.snapshot[("course", "translations", locale)]
+        stmt = stmt.where(translation.as_string().is_not(None))
     if topic:
-        stmt = stmt.where(Course.topic == topic)
+        stmt = stmt.where(version.snapshot[("course", "topic")].as_string() == topic)
     if max_minutes is not None:
-        stmt = stmt.where(Course.estimated_minutes <= max_minutes)
+        stmt = stmt.where(
+            version.snapshot[("course", "estimated_minutes")].as_integer() <= max_minutes
+        )
     return stmt.options(selectinload(Course.translations)).order_by(Course.slug)
 
 
 def topics(session: Session) -> list[str]:
-    """The topics of published courses, for the catalogue's filter."""
+    """The topics of published courses (as published), for the catalogue's filter."""
+    newest, version = _published_versions()
+    topic = version.snapshot[("course", "topic")].as_string()
     stmt = (
-        select(Course.topic)
-        .where(Course.is_published.is_(True), Course.topic != "")
+        select(topic)
+        .select_from(Course)
+        .join(newest, newest.c.course_id == Course.id)
+        .join(version, (version.course_id == Course.id) & (version.number == newest.c.number))
+        .where(Course.is_published.is_(True), topic != "")
         .distinct()
-        .order_by(Course.topic)
+        .order_by(topic)
     )
-    return list(session.scalars(stmt))
+    return [t for t in session.scalars(stmt) if t]
 
 
 # Courses

@@ -272,3 +272,40 @@ def test_catalogue_shows_the_published_title_not_the_draft_being_edited(
     assert "Draft summary" not in page
     assert "About 45 minutes" in page
     assert "Languages: en, sv" in page
+
+
+def test_catalogue_filters_on_the_published_version_not_the_draft(
+    client, login, create_user, create_course, session
+):
+    from content.courses import services as courses
+
+    course = create_course(slug="filtered", topic="mediation", minutes=20)
+    courses.update_course(
+        session,
+        course,
+        slug=course.slug,
+        translations={"en": {"title": "Draft"}, "da": {"title": "Kladde"}},
+        fallback_locale="en",
+        topic="leadership",
+        estimated_minutes=500,
+    )
+    session.commit()
+    login(create_user())
+
+    def found(query: str) -> bool:
+        return "/courses/filtered" in client.get(f"/courses?{query}").get_data(as_text=True)
+
+    assert found("topic=mediation")
+    assert not found("topic=leadership")
+    assert found("length=30")
+    assert found("language=sv")
+    assert not found("language=da")
+    page = client.get("/courses").get_data(as_text=True)
+    assert 'value="mediation"' in page
+    assert 'value="leadership"' not in page
+    courses.publish(session, course, by=None)
+    session.commit()
+    assert found("topic=leadership")
+    assert not found("length=30")
+    assert found("language=da")
+    assert not found("language=sv")
