@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, get_locale
+from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -378,7 +378,11 @@ def remind(round_id: int) -> Response:
     count = services.send_reminders(db.session, found, today=today())
     db.session.commit()
     flash(
-        _("A reminder is on its way to %(count)d people.", count=count)
+        ngettext(
+            "A reminder is on its way to %(num)d person.",
+            "A reminder is on its way to %(num)d people.",
+            count,
+        )
         if count
         else _("Everyone has answered: nobody to remind."),
         "success",

@@ -198,7 +198,7 @@ def answer_all(
     assert participant is not None
     answers = {
         node.id: services.Answer(level=level)
-        for node, level in zip(mw.competences, levels, strict=True)
+        for node, level in zip(mw.competences, levels, strict=False)
     }
     services.save_self_assessment(
         session, mw.round, participant, answers, submit=submit, today=TODAY
