@@ -16,6 +16,7 @@ assignment of anyone else does not exist for them. Errors come from :mod:`lms.er
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -119,7 +120,7 @@ def assignments_json(rows: list[Assignment]) -> list[dict[str, Any]]:
                     "required_done": p.required_done,
                     "required_total": p.required_total,
                     "next_step_id": p.next_step_id,
-                    "steps": [vars(s) for s in p.steps],
+                    "steps": [asdict(s) for s in p.steps],
                 }
             )
         )

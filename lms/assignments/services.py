@@ -316,11 +316,12 @@ def step_title(step: TrackStep, locale: str) -> str:
 
 
 def step_link(step: TrackStep) -> tuple[str, dict[str, Any]] | None:
-    """The endpoint and arguments of the page where a step is done."""
+    """The endpoint and arguments of the page where a learner does a step (None: a reflection,
+    answered on the track page itself)."""
     if step.kind in (StepKind.COURSE, StepKind.MODULE) and step.course is not None:
         return "learn.course", {"slug": step.course.slug}
     if step.kind is StepKind.EVENT_SERIES:
-        return "webinars.series", {"series_id": step.series_id}
+        return "webinars.upcoming", {}  # the learner picks a coming session there
     return None
 
 
@@ -623,7 +624,7 @@ def mine(session: Session, user: User) -> list[Assignment]:
 # Progress, derived
 
 
-@dataclass
+@dataclass(slots=True)
 class StepProgress:
     step_id: int
     is_required: bool
@@ -648,9 +649,10 @@ class AssignmentProgress:
         return round(100 * self.required_done / self.required_total)
 
 
-#: Above this many people the user-id filter is left out (the course/series filters remain),
-#: so the database's limit on bound parameters is never reached and the query count stays fixed.
-MAX_IN_IDS = 20_000
+#: Above this many people the user-id filter is left out (the course/series filters remain and
+#: rows of others are skipped in Python): a long IN list costs more to build and bind than the
+#: extra rows, and the database's limit on bound parameters is never reached.
+MAX_IN_IDS = 2_000
 
 
 def _module_items(snapshot: dict[str, Any], module_id: int) -> set[int] | None:
@@ -663,22 +665,45 @@ def _module_items(snapshot: dict[str, Any], module_id: int) -> set[int] | None:
     return None
 
 
-def steps_of(session: Session, track_ids: Iterable[int]) -> dict[int, list[TrackStep]]:
+@dataclass(frozen=True, slots=True)
+class StepRef:
+    """What progress needs of a step: plain values, cheap to read many thousand times."""
+
+    id: int
+    track_id: int
+    kind: StepKind
+    is_required: bool
+    course_id: int | None
+    module_id: int | None
+    series_id: int | None
+
+
+def steps_of(session: Session, track_ids: Iterable[int]) -> dict[int, list[StepRef]]:
+    """The steps of each track in order (one query)."""
     ids = sorted(set(track_ids))
-    out: dict[int, list[TrackStep]] = {i: [] for i in ids}
+    out: dict[int, list[StepRef]] = {i: [] for i in ids}
     if not ids:
         return out
-    for step in session.scalars(
-        select(TrackStep)
+    rows = session.execute(
+        select(
+            TrackStep.id,
+            TrackStep.track_id,
+            TrackStep.kind,
+            TrackStep.is_required,
+            TrackStep.course_id,
+            TrackStep.module_id,
+            TrackStep.series_id,
+        )
         .where(TrackStep.track_id.in_(ids))
         .order_by(TrackStep.track_id, TrackStep.position, TrackStep.id)
-    ):
-        out[step.track_id].append(step)
+    )
+    for row in rows:
+        out[row[1]].append(StepRef(*row))
     return out
 
 
 def step_states(
-    session: Session, pairs: Iterable[tuple[int, TrackStep]]
+    session: Session, pairs: Iterable[tuple[int, StepRef | TrackStep]]
 ) -> dict[tuple[int, int], tuple[bool, bool]]:
     """``(user_id, step_id) -> (started, done)`` for many people and steps, in ≤ 5 queries."""
     pairs = list(pairs)
@@ -794,38 +819,47 @@ def progress_for(
     """
     today = today or utcnow().date()
     by_track = steps_of(session, {a.track_id for a in assignments})
-    pairs = {(a.user_id, s.id): s for a in assignments for s in by_track[a.track_id]}
+    # Per track once: its steps, which count as required (all, when none is marked).
+    shape: dict[int, list[tuple[int, bool]]] = {}
+    for track_id, steps in by_track.items():
+        any_required = any(s.is_required for s in steps)
+        shape[track_id] = [(s.id, s.is_required or not any_required) for s in steps]
+    rows = [(a.id, a.user_id, a.track_id, a.due_on) for a in assignments]
+    pairs = {(uid, s.id): s for _aid, uid, tid, _due in rows for s in by_track[tid]}
     states = step_states(session, ((uid, step) for (uid, _sid), step in pairs.items()))
     out: dict[int, AssignmentProgress] = {}
-    for a in assignments:
-        steps = by_track[a.track_id]
-        any_required = any(s.is_required for s in steps)
-        items: list[StepProgress] = []
-        for s in steps:
-            started, done = states[(a.user_id, s.id)]
-            items.append(StepProgress(s.id, s.is_required or not any_required, started, done))
-        required = [i for i in items if i.is_required]
-        required_done = sum(1 for i in required if i.done)
-        is_done = bool(required) and required_done == len(required)
-        is_started = any(i.started or i.done for i in items)
-        pending = next((i for i in items if i.is_required and not i.done), None)
-        if pending is None:
-            pending = next((i for i in items if not i.done), None)
+    for aid, uid, tid, due_on in rows:
+        items = [StepProgress(sid, required, *states[(uid, sid)]) for sid, required in shape[tid]]
+        required_total = required_done = 0
+        is_started = False
+        pending: int | None = None
+        fallback: int | None = None
+        for item in items:
+            is_started = is_started or item.started or item.done
+            if item.is_required:
+                required_total += 1
+                if item.done:
+                    required_done += 1
+                elif pending is None:
+                    pending = item.step_id
+            elif not item.done and fallback is None:
+                fallback = item.step_id
+        is_done = required_total > 0 and required_done == required_total
         if is_done:
             state = ProgressState.DONE
-        elif a.due_on < today:
+        elif due_on < today:
             state = ProgressState.OVERDUE
         elif is_started:
             state = ProgressState.ON_TIME
         else:
             state = ProgressState.NOT_STARTED
-        out[a.id] = AssignmentProgress(
-            assignment_id=a.id,
+        out[aid] = AssignmentProgress(
+            assignment_id=aid,
             state=state,
             steps=items,
             required_done=required_done,
-            required_total=len(required),
-            next_step_id=None if is_done else (pending.step_id if pending else None),
+            required_total=required_total,
+            next_step_id=None if is_done else (pending if pending is not None else fallback),
             is_started=is_started,
         )
     return out
