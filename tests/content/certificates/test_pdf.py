@@ -32,6 +32,8 @@ def test_certificate_pdf_names_the_holder_and_its_verification_address(
     assert certificate.course_title in text
     assert certificate.code in text
     assert f"http://librarena.localhost/certificates/{certificate.code}" in text
+    # …and a QR code of that address, for a certificate checked from paper.
+    assert len(PdfReader(io.BytesIO(resp.data)).pages[0].images) == 1
 
 
 def test_certificate_pdf_speaks_the_readers_language(
