@@ -56,12 +56,19 @@ def new_uuid() -> str:
 
 def text_in(texts: dict[str, str] | None, locale: str, fallback: str = "en") -> str:
     """The text in ``locale``, else the fallback locale's, else the first non-empty one."""
+    return text_and_locale(texts, locale, fallback)[0]
+
+
+def text_and_locale(
+    texts: dict[str, str] | None, locale: str, fallback: str = "en"
+) -> tuple[str, str | None]:
+    """As :func:`text_in`, with the locale the text is in (pages mark it with ``lang``)."""
     texts = texts or {}
     for candidate in (locale, fallback, *TEXT_LOCALES):
         value = texts.get(candidate)
         if value:
-            return value
-    return ""
+            return value, candidate
+    return "", None
 
 
 class ScaleKind(enum.StrEnum):

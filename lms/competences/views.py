@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -27,6 +28,7 @@ from lms.competences.models import (
     Node,
     NodeKind,
     TargetLevel,
+    text_and_locale,
     text_in,
 )
 from lms.competences.schemas import (
@@ -665,3 +667,13 @@ def import_case() -> View:
 @bp.app_template_global("competence_text")
 def competence_text(texts: dict[str, str] | None, locale: str, fallback: str = "en") -> str:
     return text_in(texts, locale, fallback)
+
+
+@bp.app_template_global("competence_text_html")
+def competence_text_html(texts: dict[str, str] | None, locale: str, fallback: str = "en") -> Markup:
+    """The text, escaped, in a ``<span lang>`` when it is not in the page's language (WCAG
+    3.1.2, language of parts: a screen reader then reads it with the right voice)."""
+    text, found = text_and_locale(texts, locale, fallback)
+    if found is None or found == locale:
+        return escape(text)
+    return Markup('<span lang="{}">{}</span>').format(found, text)

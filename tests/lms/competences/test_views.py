@@ -332,3 +332,18 @@ def test_pages_render_in_each_language(client, session, create_user, login, make
     row = {"sv": "Rad 2", "nb": "Rad 2", "da": "Række 2"}[locale]
     assert row in html
     assert "zzz" in html
+
+
+def test_texts_in_another_language_are_marked_with_lang(client, session, create_user, login):
+    fw = services.create_framework(
+        session, slug="only-en", name={"en": "English only <b>"}, fallback_locale="en"
+    )
+    session.commit()
+    login(create_user("learner", locale="sv"))
+    html = client.get(f"/competences/{fw.id}").get_data(as_text=True)
+    assert '<h1><span lang="en">English only &lt;b&gt;</span></h1>' in html
+    # In its own language there is nothing to mark.
+    fw.name = {"en": "English only <b>", "sv": "Bara svenska"}
+    session.commit()
+    html = client.get(f"/competences/{fw.id}").get_data(as_text=True)
+    assert "<h1>Bara svenska</h1>" in html
