@@ -36,7 +36,7 @@ from lms.core.labels import JOB_TITLE_LABELS
 from lms.db import utcnow
 from lms.errors import NotFound
 from lms.orgs.models import Membership, OrgUnit, Phase, Programme
-from lms.reporting import queries
+from lms.reporting import cache, queries
 from lms.reporting.charts import Chart, Series, bar_chart
 from lms.reporting.queries import Period, Reach
 from lms.reporting.schemas import ProgrammeFilterSchema, TeamFilterSchema
@@ -150,7 +150,24 @@ def programme(
     def drill(target: OrgUnit) -> str:
         return url_for(endpoint, **filters, unit=target.id)
 
-    figures = queries.programme_figures(session, reach, rows, period, today=today)
+    key = (
+        reach_scope.everywhere,
+        reach_scope.paths,
+        regions,
+        reach.under,
+        tuple(r.id for r in rows),
+        period,
+        today,
+    )
+    figures, sessions = cache.remembered(
+        session,
+        key,
+        today,
+        lambda: (
+            queries.programme_figures(session, reach, rows, period, today=today),
+            queries.session_attendance(session, reach, period),
+        ),
+    )
     by_row, total = figures.by_row, figures.total
     units = Table(
         name="units",
@@ -165,7 +182,6 @@ def programme(
         units.rows.append(values)
     units.total = {"name": str(_l("Total")), **total}
 
-    sessions = queries.session_attendance(session, reach, period)
     events = Table(
         name="events",
         caption=_l("Event attendance"),

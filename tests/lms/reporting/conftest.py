@@ -3,12 +3,13 @@ courses, went to an event and have tracks assigned, some done, some overdue."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy.orm import Session
 
 from content.courses.models import Course
@@ -32,9 +33,25 @@ from lms.auth.models import User
 from lms.db import utcnow
 from lms.orgs import services as orgs
 from lms.orgs.models import OrgUnit, Programme
+from lms.reporting import cache
 from tests.content.conftest import create_course  # noqa: F401
 
 TODAY = utcnow().date()
+
+
+@pytest.fixture(autouse=True)
+def _no_figure_memo(app: Flask) -> Iterator[None]:
+    """Each test computes its figures afresh: ids repeat between rolled-back tests. The memo
+    itself is tested on purpose (``test_cache.py``)."""
+    saved = app.config.get("REPORTING_CACHE_SECONDS")
+    app.config["REPORTING_CACHE_SECONDS"] = 0
+    cache.clear()
+    yield
+    cache.clear()
+    if saved is None:
+        app.config.pop("REPORTING_CACHE_SECONDS", None)
+    else:
+        app.config["REPORTING_CACHE_SECONDS"] = saved
 
 
 @dataclass
