@@ -272,20 +272,51 @@ def plans_in(reach: Scope) -> Select[DevelopmentPlan]:
     )
 
 
-def suggestions(session: Session, user: User) -> list[dict[str, Any]]:
+#: At most this many goals are suggested from the gap analysis.
+MAX_SUGGESTIONS = 5
+
+
+def suggestions(session: Session, user: User, *, locale: str = "en") -> list[dict[str, Any]]:
     """Goals to suggest from the person's own competence gaps, for the plan page.
 
-    The hook for the gap analysis (``lms.mapping``): each suggestion is a dict
-    ``{"text": str, "competence_id": int | None, "track_id": int | None, "course_id": int |
-    None, "series_id": int | None}`` which the plan page offers as a ready-made goal. Until the
-    gap analysis gives a person's gaps, there are none.
+    Each is ``{"competence_id", "competence", "gap", "track_id", "course_id", "series_id"}``:
+    the competences with the largest gaps in the person's latest mapping
+    (``lms.mapping.gaps.person_report``, newest frameworks first), each with the first track,
+    course and webinar series tagged as building it (``lms.competences`` links). The page offers
+    each as a ready-made goal. Without a submitted self-assessment there are none.
     """
     try:
         gaps = importlib.import_module("lms.mapping.gaps")
-    except ImportError:
+    except ImportError:  # the gap analysis is not part of this installation
         return []
-    finder = getattr(gaps, "suggestions_for", None)
-    if finder is None:
-        return []
-    found = finder(session, user)
-    return list(found or [])
+    out: list[dict[str, Any]] = []
+    for framework in gaps.frameworks_mapped(session)[:3]:
+        report = gaps.person_report(session, framework, user.id)
+        if not report.people:
+            continue
+        report = gaps.with_links(session, report, locale)
+        for row in report.largest:
+            refs = report.links.get(row.id, [])
+            first = {ref.kind.value: ref.id for ref in reversed(refs)}
+            title = row.title(locale)
+            out.append(
+                {
+                    "competence_id": row.id,
+                    "competence": title,
+                    "gap": report.total(row.id).gap,
+                    "track_id": _published(session, Track, first.get("track")),
+                    "course_id": _published(session, Course, first.get("course")),
+                    "series_id": first.get("webinar_series"),
+                }
+            )
+            if len(out) >= MAX_SUGGESTIONS:
+                return out
+    return out
+
+
+def _published(session: Session, model: Any, ident: int | None) -> int | None:
+    """``ident`` if that track or course is published (a goal may only name those)."""
+    if ident is None:
+        return None
+    found = session.get(model, ident)
+    return ident if found is not None and found.is_published else None

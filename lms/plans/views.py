@@ -106,7 +106,7 @@ def _page(errors: Errors | None = None, **extra: Any) -> View:
         "plans/mine.html",
         errors=errors,
         plan=services.plan_of(db.session, current_user),
-        suggestions=services.suggestions(db.session, current_user),
+        suggestions=services.suggestions(db.session, current_user, locale=_locale()),
         **_choices(),
         **extra,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from lms.auth.models import User
 from lms.errors import Conflict, Forbidden, ValidationFailed
 from lms.outbox.models import OutboxMessage
 from lms.plans import services
@@ -127,8 +128,33 @@ def test_goal_links_must_exist_and_be_published(session, world, create_track):
         services.add_goal(session, plan, by=world["alice"], text="x", series_id=999_999)
 
 
-def test_suggestions_hook_returns_a_list(session, world):
-    assert isinstance(services.suggestions(session, world["alice"]), list)
+def test_no_suggestions_without_a_mapping(session, world):
+    assert services.suggestions(session, world["alice"]) == []
+
+
+def test_suggestions_come_from_the_persons_gaps_and_become_goals(app, client, login, session):
+    from lms.demo import DEMO_PASSWORD, load_demo
+
+    with app.app_context():
+        assert load_demo(session)
+    learner = session.scalar(select(User).where(User.email.startswith("learner@")))
+    found = services.suggestions(session, learner, locale="sv")
+    assert found
+    assert all(s["gap"] > 0 for s in found)
+    gaps = [s["gap"] for s in found]
+    assert gaps == sorted(gaps, reverse=True)  # the largest gap first
+    linked = next(s for s in found if s["series_id"] or s["course_id"])
+    login(learner, password=DEMO_PASSWORD)
+    page = client.get("/plans/mine").get_data(as_text=True)
+    assert linked["competence"] in page
+    data = {"text": f"Strengthen my competence: {linked['competence']}"}
+    data.update({k: str(linked[k]) for k in ("course_id", "series_id") if linked[k]})
+    assert client.post("/plans/mine/goals", data=data).status_code == 302
+    plan = services.plan_of(session, learner)
+    session.refresh(plan)
+    added = plan.goals[-1]
+    assert added.text == data["text"]
+    assert (added.course_id, added.series_id) == (linked["course_id"], linked["series_id"])
 
 
 def test_learner_proposes_and_manager_approves_in_the_browser(client, login, session, world):
