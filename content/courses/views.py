@@ -379,7 +379,9 @@ def _item_form(
         module=module,
         kind=kind,
         item=item,
-        values=_item_values(item) if item and not media_errors else {"pass_mark": 80},
+        # After a failed upload the lesson's own fields still show what is saved (the upload
+        # form's alt text and language are kept from the request by render_form).
+        values=_item_values(item) if item else {"pass_mark": 80},
         languages=_languages(),
         formats=_formats(),
         media=_media_rows(module.course_id) if item else [],
