@@ -33,6 +33,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 import uuid as uuidlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -955,7 +956,10 @@ def _norm(identifier: str) -> str:
 def _slug_for(session: Session, wanted: str | None, title: str) -> str:
     base = wanted if wanted and services.SLUG_RE.match(wanted) else ""
     if not base:
-        base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:60] or "framework"
+        # "Kompetens på bibliotek" → "kompetens-pa-bibliotek": ø and æ do not decompose.
+        folded = title.lower().replace("ø", "o").replace("æ", "ae")
+        folded = unicodedata.normalize("NFKD", folded).encode("ascii", "ignore").decode()
+        base = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")[:60] or "framework"
     slug, n = base, 1
     while session.scalar(select(Framework.id).where(Framework.slug == slug)) is not None:
         n += 1

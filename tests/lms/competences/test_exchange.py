@@ -267,3 +267,61 @@ def test_csv_export_defuses_formulas_and_imports_them_back(session, make_framewo
     exchange.import_csv(session, copy, ("\ufeff" + text).encode())
     imported = by_code(session, copy)["@1"]
     assert imported.name == {"en": '=HYPERLINK("x")', "sv": "-minus"}
+
+
+def test_case_package_from_another_tool_imports(session):
+    doc = "1c0e3f9a-2b7d-4c1e-9f00-0a1b2c3d4e5f"
+    area, comp = "2d1f4a0b-3c8e-4d2f-8a11-1b2c3d4e5f60", "3e2a5b1c-4d9f-4e30-9b22-2c3d4e5f6071"
+    package = {
+        "CFDocument": {
+            "identifier": doc,
+            "uri": "https://case.example/doc",
+            "creator": "Länsbiblioteket",
+            "title": "Digital kompetens på biblioteket",
+            "language": "sv",
+            "lastChangeDateTime": "2026-01-01T00:00:00+00:00",
+        },
+        "CFItems": [
+            {
+                "identifier": comp,
+                "fullStatement": "Söka information",
+                "CFItemType": "Competency",
+                "humanCodingScheme": "1.1",
+                "notes": "Kan söka i databaser.",
+            },
+            {"identifier": area, "fullStatement": "Information", "CFItemType": "Domain"},
+        ],
+        "CFAssociations": [
+            {
+                "identifier": "a1",
+                "associationType": "isChildOf",
+                "originNodeURI": {"identifier": comp},
+                "destinationNodeURI": {"identifier": area},
+            },
+            {
+                "identifier": "a2",
+                "associationType": "isChildOf",
+                "originNodeURI": {"identifier": area},
+                "destinationNodeURI": {"identifier": doc},
+            },
+            {
+                "identifier": "a3",
+                "associationType": "isRelatedTo",
+                "originNodeURI": {"identifier": comp},
+                "destinationNodeURI": {"identifier": "elsewhere"},
+            },
+        ],
+    }
+    fw = exchange.import_case(session, json.dumps(package).encode())
+    assert fw.slug == "digital-kompetens-pa-biblioteket"
+    assert fw.fallback_locale == "sv"
+    assert fw.name == {"sv": "Digital kompetens på biblioteket"}
+    rows = services.tree(session, fw)
+    assert [(r.depth, r.node.kind, r.node.name) for r in rows] == [
+        (0, NodeKind.AREA, {"sv": "Information"}),
+        (1, NodeKind.COMPETENCE, {"sv": "Söka information"}),
+    ]
+    assert rows[1].node.description == {"sv": "Kan söka i databaser."}
+    assert rows[1].node.uuid == comp
+    # Without a rubric the framework keeps its default scale.
+    assert len(services.levels(fw)) == 4
