@@ -297,6 +297,48 @@ def new_platform() -> Response | tuple[str, int]:
     return redirect(url_for("lti.platform", platform_id=platform.id))
 
 
+@bp.post("/platforms/registration-link")
+@roles_required(Role.ADMIN)
+def registration_link() -> str:
+    """A one-time Dynamic Registration URL for a platform's administrator to paste."""
+    from lti import registration
+
+    _require_admin()
+    return render_template(
+        "lti/platforms.html",
+        platforms=services.platforms(db.session),
+        urls=launch.tool_urls(),
+        registration_url=registration.new_link(),
+    )
+
+
+@bp.get("/register/<token>")
+@csrf.exempt
+def register(token: str) -> tuple[str, int] | str:
+    """Dynamic Registration 1.0: opened by the platform with its openid_configuration."""
+    from lti import registration
+
+    try:
+        platform = registration.register(
+            db.session,
+            token,
+            request.args.get("openid_configuration"),
+            request.args.get("registration_token"),
+        )
+    except LaunchError as exc:
+        db.session.rollback()
+        log.warning("LTI dynamic registration refused (%s): %s", exc.code, exc.message)
+        return (
+            render_template(
+                "lti/error.html", error=exc, restart_url=None, title=_("Registration failed")
+            ),
+            exc.status,
+        )
+    db.session.commit()
+    log.info("LTI platform %s registered itself (%s)", platform.id, platform.issuer)
+    return render_template("lti/registered.html", platform=platform)
+
+
 @bp.get("/platforms/<int:platform_id>")
 @roles_required(Role.ADMIN)
 def platform(platform_id: int) -> str:

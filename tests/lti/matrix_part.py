@@ -99,6 +99,9 @@ CASES: list[Case] = [
         rule(404, ("admin",)),
         data={"deployment_id": "2"},
     ),
+    Case("lti.registration_link", "POST", "/lti/platforms/registration-link", ADMIN_ONLY),
+    # Dynamic Registration: opened by a platform; a link no administrator made is refused
+    Case("lti.register", "GET", "/lti/register/not-a-link", dict.fromkeys(ROLES, 400)),
     # a new LTI 1.1 consumer key and its secret, shown once on the page
     Case("lti.add_consumer", "POST", "/lti/platforms/{lti_platform}/lti11", ADMIN_ONLY),
     Case("lti.add_consumer", "POST", "/lti/platforms/{lti_forged}/lti11", rule(404, ("admin",))),
