@@ -128,7 +128,10 @@ def test_learner_sees_assignments_next_step_and_proposes_a_plan(
     assert_accessible(page)
     page.locator("#text").fill("Lära mig mer om e-ljudböcker")
     page.locator("#target_on").fill((utcnow().date() + timedelta(days=90)).isoformat())
-    page.locator("form[action='/plans/mine/goals'] button").click()
+    page.locator("#add-goal button").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    # A goal suggested from her competence gaps, in one click.
+    page.locator("ul.suggestions form button").first.click()
     expect(page.locator(".flash-success")).to_be_visible()
     page.locator("form[action='/plans/mine/propose'] button").click()
     expect(page.locator(".flash-success")).to_be_visible()
@@ -138,7 +141,9 @@ def test_learner_sees_assignments_next_step_and_proposes_a_plan(
             select(DevelopmentPlan).where(DevelopmentPlan.user_id == ids["learner"])
         ).one()
         assert plan.status is PlanStatus.PROPOSED
-        assert "Lära mig mer om e-ljudböcker" in [g.text for g in plan.goals]
+        texts = [g.text for g in plan.goals]
+        assert "Lära mig mer om e-ljudböcker" in texts
+        assert any(text.startswith("Stärka min kompetens") for text in texts)
 
 
 def test_manager_approves_the_learners_plan(
