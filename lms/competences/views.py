@@ -171,6 +171,13 @@ def _node_page(found: Framework, node: Node, errors: Errors | None = None) -> tu
         context["editable_target_ids"] = {
             t.id for t in targets if t.unit is None or reach.contains(t.unit)
         }
+        # The reader's own target, for the job they hold at their (first) library.
+        membership = next(iter(getattr(current_user, "memberships", [])), None)
+        if membership is not None:
+            context["my_target"] = services.target_for(
+                db.session, node, membership.job_title, membership.library
+            )
+            context["my_job"] = membership.job_title
         links = services.links_of(db.session, node)
         refs = services.resolve_targets(
             db.session, ((ln.target_kind, ln.target_id) for ln in links), locale

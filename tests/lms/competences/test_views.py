@@ -347,3 +347,19 @@ def test_texts_in_another_language_are_marked_with_lang(client, session, create_
     session.commit()
     html = client.get(f"/competences/{fw.id}").get_data(as_text=True)
     assert "<h1>Bara svenska</h1>" in html
+
+
+def test_competence_page_tells_the_reader_their_own_target(
+    client, session, create_user, create_unit, login, make_framework
+):
+    fw = make_framework(areas=1, per_area=1)
+    node = by_code(session, fw)["1.1"]
+    library = create_unit("library")
+    services.set_target(session, node, job_title="librarian", unit=None, min_level=2)
+    services.set_target(
+        session, node, job_title="librarian", unit=library.parent, min_level=3, max_level=4
+    )
+    session.commit()
+    login(create_user("learner", unit=library))
+    page = text_of(client.get(f"/competences/{fw.id}/nodes/{node.id}").get_data(as_text=True))
+    assert "As Librarian you need a level from 3 to 4." in page
