@@ -362,4 +362,4 @@ def test_competence_page_tells_the_reader_their_own_target(
     session.commit()
     login(create_user("learner", unit=library))
     page = text_of(client.get(f"/competences/{fw.id}/nodes/{node.id}").get_data(as_text=True))
-    assert "As Librarian you need a level from 3 to 4." in page
+    assert "As librarian you need a level from 3 to 4." in page
