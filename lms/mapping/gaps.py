@@ -18,12 +18,12 @@ behind the gap pages, their CSV/XLSX exports and the JSON API.
   is simply needed − mapped. Cells of fewer than :data:`MIN_PEOPLE` people are suppressed for
   those who may see aggregates only (evaluators).
 
-**The query.** One statement: the current levels (:class:`~lms.mapping.models.MappingLevel`)
-under the unit's path (a prefix match) are added up per competence, library and job title in
-one pass over an index in that order, the resolved targets are joined to those groups, and the
-result is grouped by library and competence; those rows (libraries × competences, not people)
-are then added up per child unit in Python. The number of queries does not depend on the number
-of people.
+**The query.** One statement: the tallies (:class:`~lms.mapping.models.MappingTally`, the
+current levels added up per library, job title and competence, kept in step on every write)
+under the unit's path are read as one index range, the resolved targets are joined to them,
+and the result is grouped by library and competence; those rows (libraries × competences, not
+people) are then added up per child unit in Python. The number of queries does not depend on
+the number of people.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session, aliased
 from lms.auth.permissions import Scope
 from lms.competences.models import Framework, TargetLevel
 from lms.mapping import scales
-from lms.mapping.models import MappingLevel, MappingRound, Participant, RatingKind
+from lms.mapping.models import MappingLevel, MappingRound, MappingTally, Participant, RatingKind
 from lms.orgs.models import JobTitle, OrgUnit, UnitKind
 
 #: The fewest people a cell must hold before an aggregate-only reader sees its figures.
@@ -215,19 +215,35 @@ def _aggregate(
     """
     level = MappingLevel
     per_user = [level.user_id] if by == "user" else []
-    inner = (
-        select(
-            level.unit_path,
-            level.competence_id,
-            level.job_title,
-            *per_user,
-            func.count().label("n"),
-            func.sum(level.score).label("s"),
+    inner: Any
+    if by == "library":
+        # Already added up per library, job title and competence (MappingTally).
+        tally = MappingTally
+        inner = (
+            select(
+                tally.unit_path,
+                tally.competence_id,
+                tally.job_title,
+                tally.people.label("n"),
+                tally.score_sum.label("s"),
+            )
+            .where(tally.framework_id == framework_id, level_where)
+            .subquery("tallies")
         )
-        .where(level.framework_id == framework_id, level_where)
-        .group_by(level.unit_path, level.competence_id, level.job_title, *per_user)
-        .subquery("tallies")
-    )
+    else:
+        inner = (
+            select(
+                level.unit_path,
+                level.competence_id,
+                level.job_title,
+                *per_user,
+                func.count().label("n"),
+                func.sum(level.score).label("s"),
+            )
+            .where(level.framework_id == framework_id, level_where)
+            .group_by(level.unit_path, level.competence_id, level.job_title, *per_user)
+            .subquery("tallies")
+        )
     general = aliased(TargetLevel, name="general")
     overrides = _overrides(paths)
     needed = func.coalesce(overrides.c.min_level, general.min_level)
@@ -349,7 +365,7 @@ def _child_of(depth: int) -> Any:
 def unit_report(session: Session, framework: Framework, unit: OrgUnit, *, suppress: bool) -> Report:
     """A region's, municipality's or library's gaps; its child units are the columns."""
     dialect = session.get_bind().dialect.name
-    level_where = _prefix(MappingLevel.unit_path, [unit.path], dialect)
+    level_where = _prefix(MappingTally.unit_path, [unit.path], dialect)
     rows = _aggregate(session, framework.id, level_where, "library", [unit.path])
     where = Scope(paths=(unit.path,)).where(Participant.unit_path)
     depth = len(unit.ancestor_ids)
@@ -374,7 +390,7 @@ def programme_report(
 ) -> Report:
     """A programme's gaps over ``regions`` (those of the programme the reader may see)."""
     paths = [r.path for r in regions]
-    level_where = _prefix(MappingLevel.unit_path, paths, session.get_bind().dialect.name)
+    level_where = _prefix(MappingTally.unit_path, paths, session.get_bind().dialect.name)
     rows = _aggregate(session, framework.id, level_where, "library", paths)
     where = Scope(paths=tuple(paths)).where(Participant.unit_path)
     columns = [Column(r.id, r.name, str(r.kind), r.path) for r in regions]

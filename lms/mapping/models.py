@@ -204,3 +204,28 @@ class MappingLevel(Base):
     job_title: Mapped[JobTitle] = mapped_column(enum_column(JobTitle, "job_title"))
     score: Mapped[float] = mapped_column(Float)
     is_validated: Mapped[bool] = mapped_column(default=False)
+
+
+class MappingTally(Base):
+    """How many people at one library with one job title are mapped in one competence, and the
+    sum of their levels: :class:`MappingLevel` added up, kept in step with it on every write.
+
+    The region and programme gap pages read these (libraries × job titles × competences rows)
+    instead of one row per person, so their cost follows the size of the organisation, not the
+    number of people mapped in it.
+    """
+
+    __tablename__ = "mapping_tallies"
+
+    framework_id: Mapped[int] = mapped_column(
+        ForeignKey("competence_frameworks.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_path: Mapped[str] = mapped_column(String(255), primary_key=True)
+    competence_id: Mapped[int] = mapped_column(
+        ForeignKey("competence_nodes.id", ondelete="CASCADE"), primary_key=True
+    )
+    job_title: Mapped[JobTitle] = mapped_column(
+        enum_column(JobTitle, "job_title"), primary_key=True
+    )
+    people: Mapped[int] = mapped_column(default=0)
+    score_sum: Mapped[float] = mapped_column(Float, default=0.0)

@@ -23,7 +23,7 @@ from datetime import date, datetime
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy import Select, and_, delete, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from lms.auth.models import User
@@ -37,6 +37,7 @@ from lms.mapping import scales
 from lms.mapping.models import (
     MappingLevel,
     MappingRound,
+    MappingTally,
     Participant,
     Rating,
     RatingKind,
@@ -320,6 +321,7 @@ def save_self_assessment(
     _store(session, participant, mapping_round, answers, RatingKind.SELF, user)
     if participant.started_at is None:
         participant.started_at = utcnow()
+    first_time = False
     if submit:
         answered = {r.competence_id for r in participant.ratings if r.kind is RatingKind.SELF}
         missing = [c for c in competences if c not in answered]
@@ -334,8 +336,8 @@ def save_self_assessment(
         _mark_latest(session, participant, mapping_round.framework_id)
     if participant.is_latest:
         refresh_levels(session, participant, mapping_round.framework_id)
-        if first_time:
-            _events_submitted(session, mapping_round, participant)
+    if first_time:
+        _events_submitted(session, mapping_round, participant)
     session.flush()
     return participant
 
@@ -397,37 +399,95 @@ def _mark_latest(session: Session, participant: Participant, framework_id: int) 
 
 
 def refresh_levels(session: Session, participant: Participant, framework_id: int) -> None:
-    """Rebuild the person's current levels (``MappingLevel``) from this participation."""
+    """Rebuild the person's current levels (``MappingLevel``) from this participation, and
+    move the tallies (``MappingTally``) by the difference."""
     session.flush()
-    session.execute(
-        delete(MappingLevel).where(
-            MappingLevel.user_id == participant.user_id,
-            MappingLevel.framework_id == framework_id,
-        )
+    mine = and_(
+        MappingLevel.user_id == participant.user_id, MappingLevel.framework_id == framework_id
     )
+    deltas: dict[tuple[str, int, JobTitle], list[float]] = {}
+    old = session.execute(
+        select(
+            MappingLevel.unit_path,
+            MappingLevel.competence_id,
+            MappingLevel.job_title,
+            MappingLevel.score,
+        ).where(mine)
+    ).all()
+    for path, competence_id, job_title, score in old:
+        entry = deltas.setdefault((path, competence_id, job_title), [0, 0.0])
+        entry[0] -= 1
+        entry[1] -= score
+    session.execute(delete(MappingLevel).where(mine))
     chosen: dict[int, Rating] = {}
     for kind in (RatingKind.SELF, RatingKind.VALIDATED):
         for rating in participant.ratings:
             if rating.kind is kind and rating.score is not None:
                 chosen[rating.competence_id] = rating
-    if chosen:
-        session.execute(
-            insert(MappingLevel),
-            [
-                {
-                    "user_id": participant.user_id,
-                    "competence_id": competence_id,
-                    "framework_id": framework_id,
-                    "participant_id": participant.id,
-                    "library_id": participant.library_id,
-                    "unit_path": participant.unit_path,
-                    "job_title": participant.job_title,
-                    "score": rating.score,
-                    "is_validated": rating.kind is RatingKind.VALIDATED,
-                }
-                for competence_id, rating in chosen.items()
-            ],
+    rows = [
+        {
+            "user_id": participant.user_id,
+            "competence_id": competence_id,
+            "framework_id": framework_id,
+            "participant_id": participant.id,
+            "library_id": participant.library_id,
+            "unit_path": participant.unit_path,
+            "job_title": participant.job_title,
+            "score": rating.score,
+            "is_validated": rating.kind is RatingKind.VALIDATED,
+        }
+        for competence_id, rating in chosen.items()
+    ]
+    if rows:
+        session.execute(insert(MappingLevel), rows)
+    for row in rows:
+        entry = deltas.setdefault(
+            (participant.unit_path, row["competence_id"], participant.job_title), [0, 0.0]
         )
+        entry[0] += 1
+        entry[1] += float(row["score"])
+    _move_tallies(session, framework_id, deltas)
+
+
+def _move_tallies(
+    session: Session, framework_id: int, deltas: dict[tuple[str, int, JobTitle], list[float]]
+) -> None:
+    for (path, competence_id, job_title), (people, score) in deltas.items():
+        if people == 0 and abs(score) < 1e-9:
+            continue
+        key = and_(
+            MappingTally.framework_id == framework_id,
+            MappingTally.unit_path == path,
+            MappingTally.competence_id == competence_id,
+            MappingTally.job_title == job_title,
+        )
+        # An UPDATE of the sums is atomic on both databases: parallel submissions add up.
+        moved = session.execute(
+            update(MappingTally)
+            .where(key)
+            .values(
+                people=MappingTally.people + int(people),
+                score_sum=MappingTally.score_sum + score,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount == 0:  # type: ignore[attr-defined]
+            session.add(
+                MappingTally(
+                    framework_id=framework_id,
+                    unit_path=path,
+                    competence_id=competence_id,
+                    job_title=job_title,
+                    people=int(people),
+                    score_sum=score,
+                )
+            )
+    session.flush()
+    session.execute(
+        delete(MappingTally).where(
+            MappingTally.framework_id == framework_id, MappingTally.people <= 0
+        )
+    )
 
 
 def _result(mapping_round: MappingRound, level: int) -> dict[str, object]:

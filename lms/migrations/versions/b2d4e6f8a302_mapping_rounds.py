@@ -156,6 +156,48 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("round_id", "unit_id", name=op.f("pk_mapping_round_units")),
     )
     op.create_table(
+        "mapping_tallies",
+        sa.Column("framework_id", sa.Integer(), nullable=False),
+        sa.Column("unit_path", sa.String(length=255), nullable=False),
+        sa.Column("competence_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "job_title",
+            sa.Enum(
+                "librarian",
+                "library_assistant",
+                "manager",
+                "specialist",
+                "other",
+                name="job_title",
+                native_enum=False,
+                create_constraint=True,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("people", sa.Integer(), nullable=False),
+        sa.Column("score_sum", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["competence_id"],
+            ["competence_nodes.id"],
+            name=op.f("fk_mapping_tallies_competence_id_competence_nodes"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["framework_id"],
+            ["competence_frameworks.id"],
+            name=op.f("fk_mapping_tallies_framework_id_competence_frameworks"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "framework_id",
+            "unit_path",
+            "competence_id",
+            "job_title",
+            name=op.f("pk_mapping_tallies"),
+        ),
+    )
+    op.create_table(
         "mapping_levels",
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("competence_id", sa.Integer(), nullable=False),
@@ -286,6 +328,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_mapping_levels_participant_id"), table_name="mapping_levels")
     op.drop_index("ix_mapping_levels_library_id", table_name="mapping_levels")
     op.drop_table("mapping_levels")
+    op.drop_table("mapping_tallies")
     op.drop_table("mapping_round_units")
     op.drop_index("ix_mapping_participants_user_submitted", table_name="mapping_participants")
     op.drop_index(op.f("ix_mapping_participants_unit_path"), table_name="mapping_participants")

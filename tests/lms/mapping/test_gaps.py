@@ -171,3 +171,49 @@ def test_query_count_does_not_grow_with_people(session: Session, mw: MappingWorl
         answer_all(session, mw, person, [1, 2, 3])
     assert _statements(session, mw) == few
     assert few <= 8
+
+
+def test_tallies_stay_in_step_with_the_levels(session: Session, mw: MappingWorld):
+    from sqlalchemy import func, select
+
+    from lms.mapping.models import MappingTally
+
+    participant = answer_all(session, mw, mw.staff[0], [1, 2, 3])
+    answer_all(session, mw, mw.staff[3], [2, 2, None])
+    # Changing an answer after submitting, and a manager's rating, both move the tallies.
+    services.save_self_assessment(
+        session,
+        mw.round,
+        participant,
+        {mw.competences[0].id: services.Answer(level=4)},
+        submit=False,
+        today=TODAY,
+    )
+    services.rate(
+        session,
+        mw.round,
+        participant,
+        {mw.competences[1].id: services.Answer(level=1)},
+        by=mw.users["manager"],
+        today=TODAY,
+    )
+    session.commit()
+    from_levels = {
+        (path, comp, str(title)): (n, s)
+        for path, comp, title, n, s in session.execute(
+            select(
+                MappingLevel.unit_path,
+                MappingLevel.competence_id,
+                MappingLevel.job_title,
+                func.count(),
+                func.sum(MappingLevel.score),
+            ).group_by(MappingLevel.unit_path, MappingLevel.competence_id, MappingLevel.job_title)
+        )
+    }
+    tallies = {
+        (t.unit_path, t.competence_id, str(t.job_title)): (t.people, t.score_sum)
+        for t in session.scalars(select(MappingTally))
+    }
+    assert tallies == from_levels
+    assert tallies[(mw.libraries[0].path, mw.competences[0].id, "librarian")] == (2, 6.0)
+    assert tallies[(mw.libraries[0].path, mw.competences[1].id, "librarian")] == (2, 3.0)
