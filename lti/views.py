@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Flask,
     current_app,
     flash,
     jsonify,
@@ -24,6 +25,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import select
@@ -226,26 +228,32 @@ def unlinked() -> str:
     return render_template("lti/unlinked.html")
 
 
-@bp.after_app_request
-def _partitioned_session(response: Response) -> Response:
-    """Inside a platform's iframe our session cookie is a third-party cookie: for sessions that
-    began with a launch, send it ``SameSite=None; Secure; Partitioned`` (CHIPS) so browsers
-    that partition cookies keep it; others get the new-window fallback."""
-    if not session.get(SESSION_LAUNCH) or not _secure():
-        return response
-    name = current_app.config.get("SESSION_COOKIE_NAME", "session")
+def _partition(response: Response, name: str) -> None:
+    """Rewrite the ``name`` cookie of ``response`` as ``SameSite=None; Secure; Partitioned``."""
     headers = response.headers.getlist("Set-Cookie")
     if not any(h.startswith(name + "=") for h in headers):
-        return response
+        return
     response.headers.remove("Set-Cookie")
     for header in headers:
         if header.startswith(name + "="):
-            parts = [p for p in header.split("; ") if not p.lower().startswith("samesite")]
-            header = "; ".join([*parts, "SameSite=None", "Partitioned"])
-            if "; Secure" not in header:
-                header += "; Secure"
+            parts = [
+                p
+                for p in header.split("; ")
+                if p.lower().split("=")[0] not in ("samesite", "secure", "partitioned")
+            ]
+            header = "; ".join([*parts, "Secure", "SameSite=None", "Partitioned"])
         response.headers.add("Set-Cookie", header)
-    return response
+
+
+class PartitionedSessionInterface(SecureCookieSessionInterface):
+    """Inside a platform's iframe our session cookie is a third-party cookie: for sessions that
+    began with a launch, behind HTTPS, it goes out ``SameSite=None; Secure; Partitioned``
+    (CHIPS), so browsers that partition cookies keep it; others get the new-window fallback."""
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        super().save_session(app, session, response)
+        if session.get(SESSION_LAUNCH) and (app.config.get("SECURE_COOKIES") or request.is_secure):
+            _partition(response, self.get_cookie_name(app))
 
 
 # -- administrators: platform registrations -----------------------------------------------
@@ -487,6 +495,8 @@ def _wire(state: Any) -> None:
     from lti import advantage
 
     advantage.init_app(state.app)
+    if type(state.app.session_interface) is SecureCookieSessionInterface:
+        state.app.session_interface = PartitionedSessionInterface()
 
 
 def _my_contexts() -> list[LtiContext]:
