@@ -240,72 +240,78 @@ def programme_figures(
     states = assignment_states(period)
     courses, events = _course_flags(period), _event_flags(period)
     tracks = _track_flags(states, today)
-    member = Membership.user_id
-    took_part = or_(
-        courses.c.course_started == 1,
-        courses.c.course_completed == 1,
-        events.c.event_registered == 1,
-        events.c.event_attended == 1,
-    )
-    flag_of = {
-        "participants": took_part,
-        "course_started": courses.c.course_started == 1,
-        "course_completed": courses.c.course_completed == 1,
-        "event_registered": events.c.event_registered == 1,
-        "event_attended": events.c.event_attended == 1,
-        "track_assigned": tracks.c.track_assigned == 1,
-        "track_done": tracks.c.track_done == 1,
-        "track_overdue": tracks.c.track_overdue == 1,
-    }
-    figures = [
-        func.count(distinct(member)).label("staff"),
-        *(func.count(distinct(case((flag_of[n], member)))).label(n) for n in FIGURES[1:]),
-    ]
 
-    def staff(stmt: Any) -> Any:
+    # Each person once per group first (someone on the staff of two libraries of one
+    # municipality is one person there), then plain counts of their flags.
+    def people(stmt: Any) -> Any:
         return (
             stmt.join(Membership, Membership.library_id == lib.id)
             .join(User, User.id == Membership.user_id)
             .where(User.is_active.is_(True), reach.where(lib.path))
+            .distinct()
         )
 
-    def with_flags(stmt: Any) -> Any:
-        return (
-            staff(stmt)
-            .outerjoin(courses, courses.c.user_id == member)
-            .outerjoin(events, events.c.user_id == member)
-            .outerjoin(tracks, tracks.c.user_id == member)
-        )
-
-    per_row = (
-        with_flags(
-            select(literal("row").label("grp"), row.id.label("key"), *figures)
-            .select_from(row)
-            .join(lib, lib.path.startswith(row.path))
-        )
+    in_rows = people(
+        select(row.id.label("key"), Membership.user_id)
+        .select_from(row)
+        .join(lib, lib.path.startswith(row.path))
         .where(row.id.in_([u.id for u in rows] or [-1]))
-        .group_by(row.id)
-    )
+    ).cte("in_rows")
+    in_reach = people(select(Membership.user_id).select_from(lib)).cte("in_reach")
+
+    def figures(who: Any) -> list[Any]:
+        took_part = or_(
+            courses.c.course_started == 1,
+            courses.c.course_completed == 1,
+            events.c.event_registered == 1,
+            events.c.event_attended == 1,
+        )
+        flag_of = {
+            "participants": took_part,
+            "course_started": courses.c.course_started == 1,
+            "course_completed": courses.c.course_completed == 1,
+            "event_registered": events.c.event_registered == 1,
+            "event_attended": events.c.event_attended == 1,
+            "track_assigned": tracks.c.track_assigned == 1,
+            "track_done": tracks.c.track_done == 1,
+            "track_overdue": tracks.c.track_overdue == 1,
+        }
+        return [
+            func.count(who.c.user_id).label("staff"),
+            *(func.count(case((flag_of[n], 1))).label(n) for n in FIGURES[1:]),
+        ]
+
+    def with_flags(stmt: Any, who: Any) -> Any:
+        return (
+            stmt.outerjoin(courses, courses.c.user_id == who.c.user_id)
+            .outerjoin(events, events.c.user_id == who.c.user_id)
+            .outerjoin(tracks, tracks.c.user_id == who.c.user_id)
+        )
+
+    per_row = with_flags(
+        select(literal("row").label("grp"), in_rows.c.key, *figures(in_rows)).select_from(in_rows),
+        in_rows,
+    ).group_by(in_rows.c.key)
     everything = with_flags(
-        select(literal("total").label("grp"), literal(0).label("key"), *figures).select_from(lib)
+        select(
+            literal("total").label("grp"), literal(0).label("key"), *figures(in_reach)
+        ).select_from(in_reach),
+        in_reach,
     )
+    # One active assignment per person and track: each row is one person.
     done = states.c.done == 1
-    person = states.c.user_id
     zero = [literal(0).label(n) for n in FIGURES[:6]]
     per_track = (
-        staff(
-            select(
-                literal("track").label("grp"),
-                states.c.track_id.label("key"),
-                *zero,
-                func.count(distinct(person)).label("track_assigned"),
-                func.count(distinct(case((done, person)))).label("track_done"),
-                func.count(distinct(case((and_(states.c.due_on < today, ~done), person)))).label(
-                    "track_overdue"
-                ),
-            ).select_from(lib)
+        select(
+            literal("track").label("grp"),
+            states.c.track_id.label("key"),
+            *zero,
+            func.count().label("track_assigned"),
+            func.count(case((done, 1))).label("track_done"),
+            func.count(case((and_(states.c.due_on < today, ~done), 1))).label("track_overdue"),
         )
-        .join(states, states.c.user_id == member)
+        .select_from(in_reach)
+        .join(states, states.c.user_id == in_reach.c.user_id)
         .group_by(states.c.track_id)
     )
     out = Figures(
@@ -402,9 +408,10 @@ def _required_steps() -> Any:
 
 
 def _module_needs(req: Any) -> Any:
-    """``(step_id, item_id)``: the items a module step needs, its lessons and quizzes (every
-    item, when it has neither). Read from the course as it is now, not from the version the
-    person is enrolled in (a JSON snapshot that SQL cannot read portably)."""
+    """``(step_id, track_id, course_id, item_id, need)``: the items a module step needs, its
+    lessons and quizzes (every item, when it has neither), each row with how many there are.
+    Read from the course as it is now, not from the version the person is enrolled in (a JSON
+    snapshot that SQL cannot read portably)."""
     graded = aliased(Item, name="graded_item")
     has_graded = (
         select(graded.id)
@@ -413,7 +420,13 @@ def _module_needs(req: Any) -> Any:
         .exists()
     )
     return (
-        select(req.c.step_id, Item.id.label("item_id"))
+        select(
+            req.c.step_id,
+            req.c.track_id,
+            req.c.course_id,
+            Item.id.label("item_id"),
+            func.count().over(partition_by=req.c.step_id).label("need"),
+        )
         .select_from(req)
         .join(Item, Item.module_id == req.c.module_id)
         .where(req.c.kind == StepKind.MODULE, or_(Item.kind.in_(_GRADED), ~has_graded))
@@ -423,21 +436,13 @@ def _module_needs(req: Any) -> Any:
 
 
 def done_steps(req: Any) -> Any:
-    """``(user_id, step_id)`` once for every required step someone has done, whenever (before
-    the assignment counts): a completed enrolment in the course; for a module, a completed
-    enrolment or all its items done; an attended session of the series; a written reflection.
-    """
+    """``(user_id, step_id, track_id)`` once for every required step someone has done,
+    whenever (before the assignment counts): a completed enrolment in the course; for a
+    module, a completed enrolment or all its items done; an attended session of the series; a
+    written reflection."""
     needs = _module_needs(req)
-    counted = needs.alias("counted_needs")
-    need_count = (
-        select(func.count())
-        .select_from(counted)
-        .where(counted.c.step_id == req.c.step_id)
-        .correlate_except(counted)
-        .scalar_subquery()
-    )
     completed = (
-        select(Enrolment.user_id, req.c.step_id)
+        select(Enrolment.user_id, req.c.step_id, req.c.track_id)
         .select_from(req)
         .join(Enrolment, Enrolment.course_id == req.c.course_id)
         .where(
@@ -445,18 +450,26 @@ def done_steps(req: Any) -> Any:
             Enrolment.completed_at.is_not(None),
         )
     )
+    # From the (few) item-progress rows of unfinished enrolments to the needs, not the other
+    # way: a needed item would otherwise visit every enrolment of its course.
     module_items = (
-        select(Enrolment.user_id, req.c.step_id)
-        .select_from(needs)
-        .join(ItemProgress, ItemProgress.item_id == needs.c.item_id)
-        .join(Enrolment, Enrolment.id == ItemProgress.enrolment_id)
-        .join(req, and_(req.c.step_id == needs.c.step_id, req.c.course_id == Enrolment.course_id))
+        select(Enrolment.user_id, needs.c.step_id, needs.c.track_id)
+        .select_from(Enrolment)
+        .join(ItemProgress, ItemProgress.enrolment_id == Enrolment.id)
+        .join(
+            needs,
+            # "+ 0": an expression, so no index on it tempts the planner into the other way.
+            and_(
+                needs.c.item_id == ItemProgress.item_id,
+                needs.c.course_id == Enrolment.course_id + 0,
+            ),
+        )
         .where(Enrolment.completed_at.is_(None))
-        .group_by(Enrolment.id, req.c.step_id)
-        .having(func.count() >= need_count)
+        .group_by(Enrolment.id, Enrolment.user_id, needs.c.step_id, needs.c.track_id)
+        .having(func.count() >= func.max(needs.c.need))
     )
     attended = (
-        select(Registration.user_id, req.c.step_id)
+        select(Registration.user_id, req.c.step_id, req.c.track_id)
         .distinct()
         .select_from(req)
         .join(EventSession, EventSession.series_id == req.c.series_id)
@@ -467,7 +480,7 @@ def done_steps(req: Any) -> Any:
         )
     )
     reflected = (
-        select(StepReflection.user_id, req.c.step_id)
+        select(StepReflection.user_id, req.c.step_id, req.c.track_id)
         .select_from(req)
         .join(StepReflection, StepReflection.step_id == req.c.step_id)
         .where(req.c.kind == StepKind.REFLECTION)
@@ -477,22 +490,24 @@ def done_steps(req: Any) -> Any:
 
 def done_tracks() -> Any:
     """``(user_id, track_id)`` where the person has done every step the track requires (a
-    track without steps is never done)."""
+    track without steps is never done). Grouped first, then compared with each track's
+    count of required steps: a join on a handful of rows, not a subquery per group."""
     req = _required_steps()
     done = done_steps(req)
-    required = req.alias("required")
-    need_count = (
-        select(func.count())
-        .select_from(required)
-        .where(required.c.track_id == req.c.track_id)
-        .correlate_except(required)
-        .scalar_subquery()
+    need = (
+        select(req.c.track_id, func.count().label("steps"))
+        .group_by(req.c.track_id)
+        .cte("need")
+        .prefix_with("MATERIALIZED")
+    )
+    have = (
+        select(done.c.user_id, done.c.track_id, func.count().label("steps"))
+        .group_by(done.c.user_id, done.c.track_id)
+        .subquery("have")
     )
     return (
-        select(done.c.user_id, req.c.track_id)
-        .join(req, req.c.step_id == done.c.step_id)
-        .group_by(done.c.user_id, req.c.track_id)
-        .having(func.count() == need_count)
+        select(have.c.user_id, have.c.track_id)
+        .join(need, and_(need.c.track_id == have.c.track_id, need.c.steps == have.c.steps))
         .cte("done_tracks")
         .prefix_with("MATERIALIZED")
     )
