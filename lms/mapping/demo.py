@@ -43,8 +43,10 @@ def _answer_everyone(
             continue
         answers = {}
         for cid in competence_ids:
-            # A person's own level: around the middle of the scale, "don't know" now and then.
-            level = None if rng.random() < 0.05 else rng.choice((1, 2, 2, 3, 3, 4)) + lift
+            # A person's own level: mostly below the middle of the scale in spring, some a
+            # step higher in autumn; "don't know" now and then.
+            grown = lift if rng.random() < 0.4 else 0
+            level = None if rng.random() < 0.05 else rng.choice((1, 1, 2, 2, 2, 3, 4)) + grown
             answers[cid] = services.Answer(
                 level=None if level is None else max(low, min(high, level))
             )
