@@ -34,7 +34,7 @@ from lms.auth.models import User
 from lms.auth.permissions import Scope, require
 from lms.core.labels import JOB_TITLE_LABELS
 from lms.db import utcnow
-from lms.errors import NotFound
+from lms.errors import NotFound, ValidationFailed
 from lms.orgs.models import Membership, OrgUnit, Phase, Programme
 from lms.reporting import cache, queries
 from lms.reporting.charts import Chart, Series, bar_chart
@@ -118,7 +118,8 @@ def programme(
     phase: Phase | None = _get(session, Phase, data.get("phase"))
     if phase is not None:
         if chosen is not None and phase.programme_id != chosen.id:
-            raise NotFound()
+            message = str(_l("This phase belongs to another programme."))
+            raise ValidationFailed(message, errors={"phase": [message]})
         chosen = phase.programme
     regions: tuple[str, ...] | None = None
     if chosen is not None:

@@ -54,7 +54,7 @@ CASES: list[Case] = [
         "reporting.programme",
         "GET",
         "/reports/programme?programme={prog_b}&phase={phase}",
-        rule(404, ORG_ADMINS),
+        rule(422, ORG_ADMINS),
     ),
     Case("reporting.programme", "GET", "/reports/programme?unit=999999", rule(404, ORG_ADMINS)),
     Case(
