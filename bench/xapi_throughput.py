@@ -1,6 +1,7 @@
 """Statements per second into an LRS: one per request, and batches of 100.
 
     .venv/bin/python bench/xapi_throughput.py [--seconds 10] [--concurrency 8] [--workers 2]
+    .venv/bin/python bench/xapi_throughput.py --database-url postgresql+psycopg://…/empty_db
     .venv/bin/python bench/xapi_throughput.py --endpoint URL --key K --secret S   (another LRS)
 
 Without --endpoint it starts Librarena under gunicorn on 127.0.0.1 with a fresh SQLite store
@@ -61,7 +62,22 @@ def statement() -> dict[str, Any]:
     }
 
 
-def load(endpoint: str, auth: str, batch: int, seconds: float, concurrency: int) -> float:
+def warm_up(endpoint: str, auth: str, concurrency: int, timeout: float = 120) -> None:
+    """Wait until every worker answers: gunicorn listens before its workers have imported the
+    app (seconds on a busy machine), and requests queued meanwhile would count as slow ones."""
+    load(endpoint, auth, 1, 0.0, concurrency, at_least=3, timeout=timeout)
+
+
+def load(
+    endpoint: str,
+    auth: str,
+    batch: int,
+    seconds: float,
+    concurrency: int,
+    *,
+    at_least: int = 0,
+    timeout: float = 30,
+) -> float:
     """Statements per second stored over ``seconds`` by ``concurrency`` keep-alive clients."""
     url = urlsplit(endpoint)
     path = url.path.rstrip("/") + "/statements"
@@ -70,13 +86,15 @@ def load(endpoint: str, auth: str, batch: int, seconds: float, concurrency: int)
     stop = time.perf_counter() + seconds
 
     def worker(n: int) -> None:
-        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+        conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=timeout)
         headers = {
             "Content-Type": "application/json",
             "Authorization": auth,
             "X-Experience-API-Version": "1.0.3",
         }
-        while time.perf_counter() < stop:
+        done = 0
+        while time.perf_counter() < stop or done < at_least:
+            done += 1
             body = [statement() for _ in range(batch)] if batch > 1 else statement()
             conn.request("POST", path, json.dumps(body), headers)
             resp = conn.getresponse()
@@ -127,6 +145,11 @@ def main() -> None:
     parser.add_argument("--endpoint")
     parser.add_argument("--key")
     parser.add_argument("--secret")
+    parser.add_argument(
+        "--database-url",
+        help="an empty database for Librarena (e.g. postgresql+psycopg://postgres@127.0.0.1/x); "
+        "default: a fresh SQLite file",
+    )
     args = parser.parse_args()
     runs: list[tuple[str, str, str]] = []
     procs: list[subprocess.Popen[bytes]] = []
@@ -139,7 +162,8 @@ def main() -> None:
             env = {
                 **os.environ,
                 "LIBRARENA_INSTANCE_PATH": str(folder),
-                "LIBRARENA_DATABASE_URL": f"sqlite:///{folder / 'lrs.sqlite3'}",
+                "LIBRARENA_DATABASE_URL": args.database_url
+                or f"sqlite:///{folder / 'lrs.sqlite3'}",
             }
             subprocess.run(
                 [str(BIN / "librarena"), "db", "upgrade"], env=env, check=True, capture_output=True
@@ -160,6 +184,8 @@ def main() -> None:
             proc, bare = serve("bare:app", env, args.workers, folder)
             procs.append(proc)
             runs.append(("bare flask (ceiling)", bare, "Basic x"))
+        for _name, endpoint, auth in runs:
+            warm_up(endpoint, auth, args.concurrency)
         print(f"{'target':<28} {'1/request':>12} {'100/request':>12}  statements/s")
         for name, endpoint, auth in runs:
             single = load(endpoint, auth, 1, args.seconds, args.concurrency)

@@ -44,6 +44,18 @@ def register(app: Flask, channel: str, handler: Handler) -> None:
     handlers(app)[channel] = handler
 
 
+#: Other work the worker looks for on each round, beside the messages: a poller delivers what
+#: is due in its own tables, commits, and returns how much it did (e.g. xAPI forwarding queues,
+#: sent in batches).
+Poller = Callable[[Flask, Session], int]
+
+
+def register_poller(app: Flask, poller: Poller) -> None:
+    pollers: list[Poller] = app.extensions.setdefault("librarena.outbox.pollers", [])
+    if poller not in pollers:
+        pollers.append(poller)
+
+
 def deliver_due(
     app: Flask, session: Session, *, now: datetime | None = None, limit: int = 50
 ) -> int:
@@ -79,7 +91,14 @@ def deliver_due(
             message.processed_at = utcnow()
             message.last_error = None
     session.commit()
-    return len(messages)
+    done = len(messages)
+    for poller in app.extensions.get("librarena.outbox.pollers", []):
+        try:
+            done += poller(app, session)
+        except Exception:  # one failing poller must not stop the mail
+            log.exception("outbox poller %s failed", getattr(poller, "__name__", poller))
+            session.rollback()
+    return done
 
 
 def retry(session: Session, message: OutboxMessage) -> None:

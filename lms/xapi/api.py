@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable
 from datetime import datetime
 from email.utils import format_datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request
@@ -49,6 +50,7 @@ from lms.xapi.statements import (
 from lms.xapi.storage import SqlStatementStore, StatementQuery
 from lms.xapi.validation.actor import IFIS, ifi_key
 from lms.xapi.validation.common import check_uuid, fail, format_timestamp
+from lms.xapi.writelock import WriteLock
 
 bp = Blueprint("xapi", __name__, url_prefix="/xapi")
 csrf.exempt(bp)
@@ -127,12 +129,39 @@ def _version_of(xreq: XapiRequest, principal: Principal) -> str:
     return version
 
 
+def _write_lock() -> WriteLock | None:
+    """The SQLite writers' lock of this app (see lms.xapi.writelock), None elsewhere."""
+    lock: WriteLock | None = current_app.extensions.get("xapi.write_lock")
+    if lock is None and "xapi.write_lock" not in current_app.extensions:
+        engine = db.engine
+        database = engine.url.database
+        if engine.dialect.name == "sqlite" and database not in (None, "", ":memory:"):
+            lock = WriteLock(Path(str(database)).with_suffix(".xapi-write.lock"))
+        current_app.extensions["xapi.write_lock"] = lock
+    return lock
+
+
+@bp.teardown_request
+def _release_write_lock(_exc: BaseException | None) -> None:
+    # By now the request's transaction has ended: committed by _dispatch, or rolled back by an
+    # error handler. (Were it still open, SQLite's own lock would still keep writes apart.)
+    lock = g.pop("xapi_write_lock", None)
+    if lock is not None:
+        lock.release()
+
+
 def _dispatch(handlers: dict[str, Handler], *, public: bool = False) -> Response:
     if request.method == "OPTIONS" and "method" not in request.args:
         # CORS preflight: browsers send no credentials or version here.
         return Response(status=200)
     xreq = from_flask(request)
     g.xapi_request = xreq
+    if request.method not in ("GET", "HEAD"):
+        lock = _write_lock()
+        if lock is not None:
+            # Before the session's first use: that is when SQLite's BEGIN IMMEDIATE waits.
+            lock.acquire()
+            g.xapi_write_lock = lock
     # Writes on SQLite take the write lock when the request's session begins (lms.db).
     # Credentials first (401), then the version header (400).
     principal = None if public else _principal(xreq)

@@ -10,8 +10,9 @@ import binascii
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app
 from sqlalchemy import select
@@ -48,12 +49,31 @@ def create_client(
     return client, secret
 
 
+class HasId(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class ClientRef:
+    """What a request needs of its client: kept between requests, never an ORM object."""
+
+    id: int
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class UserRef:
+    id: int
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is asking: a client (Basic auth) or a signed-in Librarena user (session)."""
 
-    client: LrsClient | None
-    user: User | None
+    client: ClientRef | None
+    user: HasId | None
     scopes: frozenset[str]
 
     def can(self, *wanted: str) -> bool:
@@ -61,6 +81,65 @@ class Principal:
 
     def can_read_all_statements(self) -> bool:
         return self.can("statements/read", "all/read")
+
+
+#: How long a client's row is trusted without reading it again (seconds). Disabling a client
+#: takes effect at once in the process that did it and within this time everywhere else.
+CREDENTIALS_TTL = 5.0
+
+
+@dataclass(frozen=True)
+class _Known:
+    secret_hash: str
+    is_active: bool
+    principal: Principal
+    read_at: float
+
+
+def _known(session: Session, key: str) -> _Known | None:
+    """The client row behind ``key``, from this process's short-lived cache or the database.
+
+    Credentials are checked on every request; reading the row (and its user) each time was
+    most of the cost of a one-statement POST. Only the row's facts are cached, never a secret:
+    the request's secret is still HMAC-ed and compared in constant time every time.
+    """
+    cache: dict[str, _Known] = current_app.extensions.setdefault("xapi.credentials", {})
+    now = time.monotonic()
+    found = cache.get(key)
+    if found is not None and now - found.read_at < CREDENTIALS_TTL:
+        return found
+    row = session.execute(
+        select(
+            LrsClient.id,
+            LrsClient.key,
+            LrsClient.name,
+            LrsClient.secret_hash,
+            LrsClient.scopes,
+            LrsClient.is_active,
+            LrsClient.user_id,
+        ).where(LrsClient.key == key)
+    ).first()
+    if row is None:
+        cache.pop(key, None)
+        return None
+    principal = Principal(
+        client=ClientRef(id=row.id, key=row.key, name=row.name),
+        user=UserRef(row.user_id) if row.user_id is not None else None,
+        scopes=frozenset(row.scopes.split()),
+    )
+    if len(cache) > 10_000:
+        cache.clear()
+    found = cache[key] = _Known(row.secret_hash, row.is_active, principal, now)
+    return found
+
+
+def forget_credentials(key: str | None = None) -> None:
+    """Drop cached client rows (one, or all) after a change: disabled, scopes changed."""
+    cache: dict[str, _Known] = current_app.extensions.setdefault("xapi.credentials", {})
+    if key is None:
+        cache.clear()
+    else:
+        cache.pop(key, None)
 
 
 def principal_from_basic(session: Session, header: str | None) -> Principal:
@@ -72,13 +151,13 @@ def principal_from_basic(session: Session, header: str | None) -> Principal:
     except (binascii.Error, UnicodeDecodeError):
         raise Unauthorized("malformed Basic credentials") from None
     key, sep, secret = decoded.partition(":")
-    client = session.scalars(select(LrsClient).where(LrsClient.key == key)).first() if sep else None
-    expected = client.secret_hash if client else hash_secret("x" * 43)
-    if not hmac.compare_digest(expected, hash_secret(secret)) or client is None:
+    known = _known(session, key) if sep else None
+    expected = known.secret_hash if known else hash_secret("x" * 43)
+    if not hmac.compare_digest(expected, hash_secret(secret)) or known is None:
         raise Unauthorized("unknown key or wrong secret")
-    if not client.is_active:
+    if not known.is_active:
         raise Unauthorized("this client is disabled")
-    return Principal(client=client, user=client.user, scopes=client.scope_set)
+    return known.principal
 
 
 def principal_from_user(user: Any) -> Principal:

@@ -67,6 +67,7 @@ def list_clients() -> None:
 @with_appcontext
 def disable_client(key: str) -> None:
     """Stop a client's credentials from working."""
+    from lms.xapi.auth import forget_credentials
     from lms.xapi.models import LrsClient
 
     with transaction() as session:
@@ -74,6 +75,7 @@ def disable_client(key: str) -> None:
         if client is None:
             raise click.ClickException(f"no client with key {key}")
         client.is_active = False
+    forget_credentials(key)
     click.echo(f"Client {key} disabled.")
     db.remove()
     db.engine.dispose()
@@ -123,24 +125,15 @@ def add_forward(
 @with_appcontext
 def list_forwards() -> None:
     """Show every forwarding target with what is pending, delivered and failing for it."""
-    from lms.outbox.models import OutboxMessage
-    from lms.xapi.forwarding import CHANNEL
+    from lms.xapi.forwarding import pending_counts
     from lms.xapi.models import ForwardTarget
 
-    counts: dict[tuple[int, str], int] = {}
-    rows = db.session.execute(
-        select(OutboxMessage.payload, OutboxMessage.status).where(OutboxMessage.channel == CHANNEL)
-    )
-    for payload, status in rows:
-        key = (int(payload["target"]), str(status))
-        counts[key] = counts.get(key, 0) + 1
+    pending = pending_counts(db.session)
     for target in db.session.scalars(select(ForwardTarget).order_by(ForwardTarget.id)):
         state = "active" if target.is_active else "disabled"
-        tally = ", ".join(
-            f"{status}: {n}" for (tid, status), n in sorted(counts.items()) if tid == target.id
-        )
-        click.echo(
-            f"#{target.id} {target.name} {target.endpoint} [{state}] {tally or 'nothing yet'}"
-        )
+        tally = f"delivered: {target.delivered_count}, pending: {pending.get(target.id, 0)}"
+        if target.failures:
+            tally += f", failing ({target.failures} times): {target.last_error}"
+        click.echo(f"#{target.id} {target.name} {target.endpoint} [{state}] {tally}")
     db.remove()
     db.engine.dispose()

@@ -1,38 +1,50 @@
 """Forwarding: every statement stored here also goes to the external LRSs that want it.
 
-Stored statements are put on the outbox (channel ``xapi.forward``, one message per statement
-and target) in the transaction that stores them, so nothing is forwarded that was not stored
-and nothing stored is lost if the process dies. ``librarena worker`` delivers them with
-retries and back-off (``lms.outbox``). Delivery is a PUT with the statement's id, so it is
-idempotent: 204, and 409 (the other LRS has that id already) both count as delivered.
-https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Communication.md#211-put-statements
+When statements are stored, one row per statement and interested target goes into
+``xapi_forward_queue`` in the same transaction, so nothing is forwarded that was not stored
+and nothing stored is lost if the process dies. The worker (``librarena worker``, see
+:func:`deliver_batches`) sends each target's queue in batches (a POST of up to ``BATCH``
+statements, with a timeout) and deletes the rows in the transaction that records the
+delivery. A worker killed in the middle sends the same batch again after its restart; the
+statements keep their ids, so the other LRS stores each once: a repeat is accepted as the
+same statement, or answered 409, which counts as delivered (each statement of a refused
+batch is then PUT on its own). A target that fails waits with exponential back-off and
+jitter; it is retried at once from the admin page. On PostgreSQL several workers may run:
+each takes a different target (``FOR UPDATE SKIP LOCKED``).
+https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Communication.md#212-post-statements
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import logging
+import random
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from lms.db import db
-from lms.outbox.services import enqueue, register
-from lms.xapi.models import ForwardTarget
+from lms.db import Base, utcnow
+from lms.xapi.models import ForwardQueue, ForwardTarget, Statement
 
-CHANNEL = "xapi.forward"
+log = logging.getLogger(__name__)
+
 TIMEOUT = 10.0  # seconds per request: a slow LRS must not hold the worker
+BATCH = 100  # statements per POST
 #: What the LRS sets on its own and the receiving one will set again.
 _LOCAL = ("stored", "authority")
+BACKOFF_BASE = 30.0  # seconds after the first failure; doubling, capped at BACKOFF_CAP
+BACKOFF_CAP = 6 * 3600.0
 
 
-def wants(target: ForwardTarget, statement: dict[str, Any]) -> bool:
+def wants(target: Any, statement: dict[str, Any]) -> bool:
     """Whether ``target`` takes this statement (no prefixes: every statement)."""
     if not target.verb_prefix and not target.activity_prefix:
         return True
@@ -45,53 +57,157 @@ def wants(target: ForwardTarget, statement: dict[str, Any]) -> bool:
     )
 
 
-def enqueue_for(session: Session) -> Callable[[list[dict[str, Any]]], None]:
-    """An ``after_store`` hook that queues the statements for every active target."""
+def enqueue_for(session: Session) -> Callable[[Sequence[tuple[int, dict[str, Any]]]], None]:
+    """An ``after_store`` hook: queue the stored statements (seq, data) for every active target
+    that wants them, with one insert."""
 
-    def hook(statements: list[dict[str, Any]]) -> None:
-        targets = list(session.scalars(select(ForwardTarget).where(ForwardTarget.is_active)))
-        for target in targets:
-            for statement in statements:
-                if wants(target, statement):
-                    enqueue(session, CHANNEL, {"target": target.id, "statement": statement})
+    def hook(stored: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        t = Base.metadata.tables[ForwardTarget.__tablename__]
+        connection = session.connection()
+        targets = connection.execute(
+            select(t.c.id, t.c.verb_prefix, t.c.activity_prefix).where(t.c.is_active)
+        ).all()
+        rows = [
+            {"target_id": target.id, "statement_seq": seq}
+            for target in targets
+            for seq, statement in stored
+            if wants(target, statement)
+        ]
+        if rows:
+            connection.execute(insert(Base.metadata.tables[ForwardQueue.__tablename__]), rows)
 
     return hook
 
 
-def send(target: ForwardTarget, statement: dict[str, Any]) -> int:
-    """PUT one statement to ``target``; returns the status, raises on anything else."""
-    body = {k: v for k, v in statement.items() if k not in _LOCAL}
-    url = target.endpoint.rstrip("/") + "/statements?" + urlencode({"statementId": body["id"]})
+def backoff(failures: int, *, rng: random.Random | None = None) -> timedelta:
+    """Exponential back-off with jitter: 30 s, 1 min, 2 min … (capped at 6 h), each drawn
+    between half and all of it, so targets that failed together do not retry in lockstep."""
+    ceiling = min(BACKOFF_BASE * 2 ** max(failures - 1, 0), BACKOFF_CAP)
+    return timedelta(seconds=ceiling * (0.5 + 0.5 * (rng or random).random()))
+
+
+class DeliveryError(Exception):
+    pass
+
+
+def _request(target: ForwardTarget, method: str, url: str, body: Any) -> int:
     token = base64.b64encode(f"{target.username}:{target.secret}".encode()).decode()
+    if not url.lower().startswith(("http://", "https://")):
+        raise DeliveryError(f"not an http(s) endpoint: {target.endpoint}")
     request = urllib.request.Request(  # noqa: S310 - an admin-configured http(s) endpoint
         url,
         data=json.dumps(body).encode(),
-        method="PUT",
+        method=method,
         headers={
             "Content-Type": "application/json",
             "Authorization": f"Basic {token}",
             "X-Experience-API-Version": target.version,
         },
     )
-    if not url.lower().startswith(("http://", "https://")):
-        raise ValueError(f"not an http(s) endpoint: {target.endpoint}")
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
             return int(response.status)
     except urllib.error.HTTPError as exc:
-        if exc.code == 409:  # already there (an earlier try got through): delivered
+        if exc.code == 409:
             return 409
         detail = exc.read(500).decode("utf-8", "replace")
-        raise RuntimeError(f"{target.name}: HTTP {exc.code} {detail}") from None
+        raise DeliveryError(f"HTTP {exc.code} {detail}".strip()) from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise DeliveryError(f"{type(exc).__name__}: {exc}") from None
 
 
-def deliver(app: Flask, payload: dict[str, Any]) -> None:
-    """Outbox handler: send one statement to its target (a disabled target drops it)."""
-    target = db.session.get(ForwardTarget, payload["target"])
-    if target is None or not target.is_active:
+def _outgoing(statement: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in statement.items() if k not in _LOCAL}
+
+
+def send(target: ForwardTarget, statements: list[dict[str, Any]]) -> None:
+    """Deliver ``statements`` to ``target`` or raise :class:`DeliveryError`.
+
+    One POST for the batch; a 409 (the other LRS has one of the ids already, perhaps from an
+    earlier try cut short) falls back to a PUT per statement, where 204 and 409 both mean the
+    statement is there.
+    """
+    base = target.endpoint.rstrip("/") + "/statements"
+    body = [_outgoing(s) for s in statements]
+    if _request(target, "POST", base, body) != 409:
         return
-    send(target, payload["statement"])
+    for statement in body:
+        _request(target, "PUT", f"{base}?{urlencode({'statementId': statement['id']})}", statement)
+
+
+def _due_targets(session: Session, now: datetime) -> list[ForwardTarget]:
+    stmt = (
+        select(ForwardTarget)
+        .where(
+            ForwardTarget.is_active,
+            or_(ForwardTarget.next_attempt_at.is_(None), ForwardTarget.next_attempt_at <= now),
+            select(ForwardQueue.id).where(ForwardQueue.target_id == ForwardTarget.id).exists(),
+        )
+        .order_by(ForwardTarget.id)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True, of=ForwardTarget)
+    return list(session.scalars(stmt))
+
+
+def deliver_target(
+    session: Session, target: ForwardTarget, *, now: datetime | None = None, batch: int = BATCH
+) -> int:
+    """Send one batch of ``target``'s queue; returns how many were delivered (0 on failure).
+
+    The caller commits: the queue rows go in the same transaction as the counts.
+    """
+    rows = session.execute(
+        select(ForwardQueue.id, Statement.data)
+        .join(Statement, Statement.seq == ForwardQueue.statement_seq)
+        .where(ForwardQueue.target_id == target.id)
+        .order_by(ForwardQueue.id)
+        .limit(batch)
+    ).all()
+    if not rows:
+        return 0
+    now = now or utcnow()
+    try:
+        send(target, [json.loads(row.data) for row in rows])
+    except DeliveryError as exc:
+        target.failures += 1
+        target.last_error = f"{exc}"[:2000]
+        target.next_attempt_at = now + backoff(target.failures)
+        log.warning("forwarding to %s failed (%s times): %s", target.name, target.failures, exc)
+        return 0
+    session.execute(delete(ForwardQueue).where(ForwardQueue.id.in_([row.id for row in rows])))
+    target.delivered_count += len(rows)
+    target.last_delivered_at = now
+    target.failures = 0
+    target.last_error = None
+    target.next_attempt_at = None
+    return len(rows)
+
+
+def deliver_batches(app: Flask, session: Session, *, now: datetime | None = None) -> int:
+    """One round of the worker: a batch for every target that has work and is due."""
+    delivered = 0
+    for target in _due_targets(session, now or utcnow()):
+        delivered += deliver_target(session, target, now=now)
+        session.commit()
+    session.commit()
+    return delivered
+
+
+def retry_now(session: Session, target: ForwardTarget) -> None:
+    """The admin's "retry": forget the back-off, try at the worker's next round."""
+    target.next_attempt_at = None
+    session.flush()
+
+
+def pending_counts(session: Session) -> dict[int, int]:
+    rows = session.execute(
+        select(ForwardQueue.target_id, func.count()).group_by(ForwardQueue.target_id)
+    )
+    return {int(target_id): int(count) for target_id, count in rows}
 
 
 def init_app(app: Flask) -> None:
-    register(app, CHANNEL, deliver)
+    from lms.outbox.services import register_poller
+
+    register_poller(app, deliver_batches)

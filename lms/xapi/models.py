@@ -73,6 +73,9 @@ class Statement(Base):
         Index("ix_xapi_statements_verb_seq", "verb_id", "seq"),
         Index("ix_xapi_statements_activity_seq", "activity_id", "seq"),
         Index("ix_xapi_statements_registration_seq", "registration", "seq"),
+        # statements/read/mine reads a client's (or a person's) newest page: ordered by seq.
+        Index("ix_xapi_statements_client_id_seq", "client_id", "seq"),
+        Index("ix_xapi_statements_user_id_seq", "user_id", "seq"),
     )
 
     seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
@@ -86,11 +89,9 @@ class Statement(Base):
     is_voided: Mapped[bool] = mapped_column(default=False)
     is_voiding: Mapped[bool] = mapped_column(default=False)
     client_id: Mapped[int | None] = mapped_column(
-        ForeignKey("xapi_clients.id", ondelete="SET NULL"), index=True
+        ForeignKey("xapi_clients.id", ondelete="SET NULL")
     )
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     data: Mapped[str] = mapped_column(Text)  # the statement as stored, JSON
 
 
@@ -172,3 +173,26 @@ class ForwardTarget(Base):
     activity_prefix: Mapped[str | None] = mapped_column(IRI)  # or objects starting so
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Delivery state (lms.xapi.forwarding): what got through, and the current run of failures.
+    delivered_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_delivered_at: Mapped[datetime | None]
+    failures: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    #: Not before this time (back-off after a failure); None: as soon as there is work.
+    next_attempt_at: Mapped[datetime | None]
+
+
+class ForwardQueue(Base):
+    """A stored statement still to be sent to a target: written with the statement, deleted in
+    the transaction that records its delivery. The row ids give the sending order."""
+
+    __tablename__ = "xapi_forward_queue"
+    __table_args__ = (Index("ix_xapi_forward_queue_target_id_id", "target_id", "id"),)
+
+    id: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    target_id: Mapped[int] = mapped_column(
+        ForeignKey("xapi_forward_targets.id", ondelete="CASCADE")
+    )
+    statement_seq: Mapped[int] = mapped_column(
+        SEQ, ForeignKey("xapi_statements.seq", ondelete="CASCADE"), index=True
+    )

@@ -13,16 +13,15 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
 
-from lms.auth.models import User
 from lms.db import utcnow
-from lms.xapi.auth import Principal
+from lms.xapi.auth import HasId, Principal
 from lms.xapi.errors import Conflict, Invalid
 from lms.xapi.storage import StatementStore, StoredStatement
 from lms.xapi.validation import validate_statement
@@ -34,7 +33,7 @@ from lms.xapi.validation.verb import VOIDED
 CLIENT_HOME = "/xapi/clients"
 
 
-def user_agent(user: User) -> dict[str, Any]:
+def user_agent(user: HasId) -> dict[str, Any]:
     """The xAPI Agent of a Librarena user: an account, never an e-mail address (GDPR)."""
     return {
         "objectType": "Agent",
@@ -294,11 +293,12 @@ def store_statements(
     ctx: Ctx,
     *,
     parts: list[Part] | None = None,
-    after_store: Callable[[list[dict[str, Any]]], None] | None = None,
+    after_store: Callable[[Sequence[tuple[int, dict[str, Any]]]], None] | None = None,
 ) -> list[str]:
     """Validate and store a batch, all or nothing; returns the ids in order.
 
-    ``after_store`` gets the statements actually stored (not the repeats), e.g. to forward them.
+    ``after_store`` gets the statements actually stored (not the repeats) as (seq, statement),
+    e.g. to forward them.
 
     A statement whose id is already stored with the same content is not stored again; with
     other content it is a 409 Conflict. Two statements of one batch with the same id are 400.
@@ -316,7 +316,7 @@ def store_statements(
             if sid.lower() in seen:
                 raise Invalid(f"statement id {sid} appears twice in the batch", field="id")
             seen.add(sid.lower())
-    existing = store.find(seen)
+    existing, voided = store.find_with_voiders(seen)
     # A voiding statement cannot be voided.
     # https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Data.md#231-voided
     targets = {
@@ -325,7 +325,8 @@ def store_statements(
     batch_voiding = {
         s["id"].lower() for s in statements if s.get("id") and s["verb"]["id"] == VOIDED
     }
-    for target in set(targets) & (store.voiding_ids(targets) | batch_voiding):
+    already_voiding = store.voiding_ids(targets) if targets else set()
+    for target in set(targets) & (already_voiding | batch_voiding):
         raise fail(f"statement[{targets[target]}].object.id", "cannot void a voiding statement")
     stored = utcnow().replace(microsecond=utcnow().microsecond // 1000 * 1000)
     ids: list[str] = []
@@ -347,7 +348,8 @@ def store_statements(
         if item.ref_id:
             target = in_batch.get(item.ref_id)
             item.links |= target.links if target else targets_links.get(item.ref_id, set())
-    store.add(new)
+    # A statement voided by one in the same batch: marked when the voiding one is inserted.
+    store.add(new, voided=voided)
     for part in parts or []:
         store.save_attachment(part.sha2, part.content_type, part.content)
     if principal.can("define"):
@@ -357,7 +359,7 @@ def store_statements(
             for activity_id, definition in _activity_definitions(item.data):
                 store.merge_activity(activity_id, definition)
     if after_store is not None and new:
-        after_store([item.data for item in new])
+        after_store([(item.seq or 0, item.data) for item in new])
     return ids
 
 

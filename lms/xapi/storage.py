@@ -40,6 +40,8 @@ class StoredStatement:
     #: activity (any position), activity-direct (the object). A statement that refers to
     #: another (StatementRef) also gets the links of its target, so filters find it too.
     links: set[tuple[str, str]] = field(default_factory=set)
+    #: The row's number, once stored.
+    seq: int | None = None
 
 
 @dataclass
@@ -72,7 +74,11 @@ class StatementStore(Protocol):
 
     def voiding_ids(self, ids: Iterable[str]) -> set[str]: ...
 
-    def add(self, statements: list[StoredStatement]) -> None: ...
+    def find_with_voiders(
+        self, ids: Iterable[str]
+    ) -> tuple[dict[str, dict[str, Any]], set[str]]: ...
+
+    def add(self, statements: list[StoredStatement], *, voided: Iterable[str] = ()) -> None: ...
 
     def get(self, statement_id: str, *, voided: bool) -> dict[str, Any] | None: ...
 
@@ -94,13 +100,32 @@ class SqlStatementStore:
         self.session = session
 
     def find(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return self.find_with_voiders(ids)[0]
+
+    def find_with_voiders(self, ids: Iterable[str]) -> tuple[dict[str, dict[str, Any]], set[str]]:
+        """Statements stored under ``ids``, and which of ``ids`` a stored statement voids.
+
+        One query for both: a statement may arrive after the one voiding it.
+        """
         wanted = [i.lower() for i in ids]
         if not wanted:
-            return {}
-        rows = self.session.execute(
-            select(Statement.id, Statement.data).where(Statement.id.in_(wanted))
+            return {}, set()
+        t = Base.metadata.tables[Statement.__tablename__]
+        # Core on the session's connection: an ORM-enabled select costs more than the lookup.
+        rows = self.session.connection().execute(
+            select(t.c.id, t.c.data, t.c.ref_id, t.c.is_voiding).where(
+                or_(t.c.id.in_(wanted), t.c.ref_id.in_(wanted) & t.c.is_voiding.is_(True))
+            )
         )
-        return {row.id: json.loads(row.data) for row in rows}
+        found: dict[str, dict[str, Any]] = {}
+        voided: set[str] = set()
+        asked = set(wanted)
+        for row in rows:
+            if row.id in asked:
+                found[row.id] = json.loads(row.data)
+            if row.is_voiding and row.ref_id in asked:
+                voided.add(row.ref_id)
+        return found, voided
 
     def links_of(self, ids: Iterable[str]) -> dict[str, set[tuple[str, str]]]:
         wanted = [i.lower() for i in ids]
@@ -118,73 +143,70 @@ class SqlStatementStore:
 
     def voiding_ids(self, ids: Iterable[str]) -> set[str]:
         wanted = [i.lower() for i in ids]
+        if not wanted:
+            return set()
         rows = self.session.scalars(
             select(Statement.id).where(Statement.id.in_(wanted), Statement.is_voiding.is_(True))
         )
         return set(rows)
 
-    def add(self, statements: list[StoredStatement]) -> None:
+    def add(self, statements: list[StoredStatement], *, voided: Iterable[str] = ()) -> None:
+        """Insert ``statements`` and their links; ``voided``: those of their ids a stored
+        statement already voids (see :meth:`find_with_voiders`)."""
         if not statements:
             return
-        # Core bulk inserts (one executemany each): ORM objects would cost more than the
-        # database work itself.
-        self.session.execute(
-            insert(Base.metadata.tables[Statement.__tablename__]),
-            [
-                {
-                    "id": item.id,
-                    "data": json.dumps(item.data, separators=(",", ":"), ensure_ascii=False),
-                    "stored": item.stored,
-                    "actor_ifi": item.actor_ifi,
-                    "verb_id": item.verb_id,
-                    "activity_id": item.activity_id,
-                    "ref_id": item.ref_id,
-                    "registration": item.registration,
-                    "is_voided": False,
-                    "is_voiding": item.is_voiding,
-                    "client_id": item.client_id,
-                    "user_id": item.user_id,
-                }
-                for item in statements
-            ],
-        )
-        # RETURNING in bulk is not ordered on SQLite (SQLAlchemy would fall back to one INSERT per
-        # row); one indexed read gives the numbers instead.
-        rows = self.session.execute(
-            select(Statement.id, Statement.seq).where(
-                Statement.id.in_([item.id for item in statements])
+        voided = set(voided)
+        # Core inserts, no ORM objects (they would cost more than the database work itself).
+        rows = [
+            {
+                "id": item.id,
+                "data": json.dumps(item.data, separators=(",", ":"), ensure_ascii=False),
+                "stored": item.stored,
+                "actor_ifi": item.actor_ifi,
+                "verb_id": item.verb_id,
+                "activity_id": item.activity_id,
+                "ref_id": item.ref_id,
+                "registration": item.registration,
+                "is_voided": item.id in voided and not item.is_voiding,
+                "is_voiding": item.is_voiding,
+                "client_id": item.client_id,
+                "user_id": item.user_id,
+            }
+            for item in statements
+        ]
+        table = Base.metadata.tables[Statement.__tablename__]
+        connection = self.session.connection()
+        if len(rows) == 1:
+            # One row: its number comes back with the insert.
+            seq = connection.execute(insert(table).returning(table.c.seq), rows[0]).scalar_one()
+            seq_of = {rows[0]["id"]: seq}
+        else:
+            connection.execute(insert(table), rows)
+            # RETURNING in bulk is not ordered on SQLite (SQLAlchemy would fall back to one
+            # INSERT per row); one indexed read gives the numbers instead.
+            found = connection.execute(
+                select(table.c.id, table.c.seq).where(table.c.id.in_([r["id"] for r in rows]))
             )
-        )
-        seq_of = {row.id: row.seq for row in rows}
+            seq_of = {row.id: row.seq for row in found}
+        for item in statements:
+            item.seq = seq_of[item.id]
         links = [
             {"seq": seq_of[item.id], "kind": kind, "value": value}
             for item in statements
             for kind, value in item.links
         ]
         if links:
-            self.session.execute(insert(Base.metadata.tables[StatementLink.__tablename__]), links)
-        # Voiding: mark targets voided; a statement arriving after its voiding one is voided too.
+            connection.execute(insert(Base.metadata.tables[StatementLink.__tablename__]), links)
+        # Voiding: mark targets voided (a statement arriving after its voiding one was marked
+        # on insert, above).
         # https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Data.md#231-voided
         targets = [item.ref_id for item in statements if item.is_voiding and item.ref_id]
         if targets:
-            self.session.execute(
-                update(Statement)
-                .where(Statement.id.in_(targets), Statement.is_voiding.is_(False))
+            connection.execute(
+                update(table)
+                .where(table.c.id.in_(targets), table.c.is_voiding.is_(False))
                 .values(is_voided=True)
             )
-        ids = [item.id for item in statements]
-        late = self.session.scalars(
-            select(Statement.ref_id).where(
-                Statement.is_voiding.is_(True), Statement.ref_id.in_(ids)
-            )
-        ).all()
-        if late:
-            self.session.execute(
-                update(Statement)
-                .where(Statement.id.in_(late), Statement.is_voiding.is_(False))
-                .values(is_voided=True)
-            )
-        self.session.flush()
 
     def get(self, statement_id: str, *, voided: bool) -> dict[str, Any] | None:
         row = self.session.execute(
