@@ -116,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
         "lms.orgs.views",
         "lms.orgs.api",
         "lms.xapi.api",
+        "lms.xapi.views",
         "lms.competences.views",
         "lms.competences.api",
         "lms.mapping.views",

@@ -50,6 +50,7 @@ PARTS: tuple[str, ...] = (
     "tests.lms.reporting.matrix_part",
     "tests.lti.matrix_part",
     "tests.content.packages.matrix_part",
+    "tests.lms.xapi.matrix_part",
 )
 _PART_MODULES = [importlib.import_module(name) for name in PARTS]
 

@@ -45,6 +45,7 @@ NAV = (
     ),
     NavItem("users.index", _l("Users"), (Role.ADMIN,)),
     NavItem("lti.platforms", _l("LTI platforms"), (Role.ADMIN,)),
+    NavItem("lrs_admin.index", _l("Learning Record Store"), (Role.ADMIN,)),
     NavItem("auth.profile", _l("Profile")),
 )
 
