@@ -127,6 +127,12 @@ class Report:
     def cell(self, column_id: int, competence_id: int) -> Cell:
         return self.cells.get((column_id, competence_id)) or _finish(Cell(), self.suppress)
 
+    def row(self, competence_id: int) -> list[Cell]:
+        """The competence's cell in each column, then its total."""
+        return [self.cell(col.id, competence_id) for col in self.columns] + [
+            self.total(competence_id)
+        ]
+
     def total(self, competence_id: int) -> Cell:
         return self.totals.get(competence_id) or _finish(Cell(), self.suppress)
 
@@ -198,15 +204,21 @@ def _overrides(paths: Iterable[str] | None) -> Any:
     )
 
 
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
 def _aggregate(
     session: Session,
     framework_id: int,
     level_where: ColumnElement[bool],
     by: str,
     paths: Iterable[str] | None = None,
+    parent_length: int = 0,
 ) -> list[tuple[Any, int, Cell]]:
-    """``(key, competence_id, Cell)`` rows in one statement; ``by`` is ``library`` (key: the
-    library's path), ``user`` (key: user id) or ``all`` (key: None). ``level_where`` picks the
+    """``(key, competence_id, Cell)`` rows in one statement; ``by`` is ``child`` (key: the path
+    of the child unit the library lies in, one level below a path ``parent_length`` long),
+    ``user`` (key: user id) or ``all`` (key: None). ``level_where`` picks the
     people's :class:`MappingLevel` rows; ``paths`` narrows the targets' unit overrides.
 
     The inner query adds up the levels per library, competence and job title in the order of
@@ -216,7 +228,7 @@ def _aggregate(
     level = MappingLevel
     per_user = [level.user_id] if by == "user" else []
     inner: Any
-    if by == "library":
+    if by == "child":
         # Already added up per library, job title and competence (MappingTally).
         tally = MappingTally
         inner = (
@@ -248,8 +260,13 @@ def _aggregate(
     overrides = _overrides(paths)
     needed = func.coalesce(overrides.c.min_level, general.min_level)
     keys: list[Any] = []
-    if by == "library":
-        keys = [inner.c.unit_path]
+    if by == "child":
+        # '/3/17/42/' under '/3/' → '/3/17/': up to the first '/' after the parent's path.
+        rest = func.substr(inner.c.unit_path, parent_length + 1)
+        slash = (
+            func.strpos(rest, "/") if _dialect(session) == "postgresql" else func.instr(rest, "/")
+        )
+        keys = [func.substr(inner.c.unit_path, 1, parent_length + slash).label("child")]
     elif by == "user":
         keys = [inner.c.user_id]
     has_target = needed.is_not(None)
@@ -366,7 +383,9 @@ def unit_report(session: Session, framework: Framework, unit: OrgUnit, *, suppre
     """A region's, municipality's or library's gaps; its child units are the columns."""
     dialect = session.get_bind().dialect.name
     level_where = _prefix(MappingTally.unit_path, [unit.path], dialect)
-    rows = _aggregate(session, framework.id, level_where, "library", [unit.path])
+    rows = _aggregate(
+        session, framework.id, level_where, "child", [unit.path], parent_length=len(unit.path)
+    )
     where = Scope(paths=(unit.path,)).where(Participant.unit_path)
     depth = len(unit.ancestor_ids)
     children = list(
@@ -391,7 +410,7 @@ def programme_report(
     """A programme's gaps over ``regions`` (those of the programme the reader may see)."""
     paths = [r.path for r in regions]
     level_where = _prefix(MappingTally.unit_path, paths, session.get_bind().dialect.name)
-    rows = _aggregate(session, framework.id, level_where, "library", paths)
+    rows = _aggregate(session, framework.id, level_where, "child", paths, parent_length=1)
     where = Scope(paths=tuple(paths)).where(Participant.unit_path)
     columns = [Column(r.id, r.name, str(r.kind), r.path) for r in regions]
     people = _count_people(session, framework.id, where) if rows else 0

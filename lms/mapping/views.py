@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from babel.numbers import get_decimal_symbol, get_minus_sign_symbol
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal, get_locale, ngettext
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -39,7 +40,7 @@ REPORT_ROLES = (*FULL_ROLES, Role.EVALUATOR)
 def _helpers() -> dict[str, Any]:
     return {
         "heat": heat_class,
-        "one_decimal": one_decimal,
+        "one_decimal": decimal_formatter(),
         "report_scale_max": lambda report: scales.framework_range(report.framework)[1] or 1,
         "link_kind": lambda kind: str(LINK_KIND_LABELS.get(str(kind), kind)),
         "min_people": gaps.MIN_PEOPLE,
@@ -64,8 +65,19 @@ def heat_class(gap: float | None) -> str:
     return "heat-4"
 
 
-def one_decimal(value: float | None) -> str:
-    return "–" if value is None else format_decimal(value, format="0.0")
+def decimal_formatter() -> Any:
+    """``2.35`` as "2.4" (en) or "2,4" (sv, nb, da): the locale's marks looked up once per page,
+    not per cell, since a heatmap has hundreds."""
+    locale = get_locale() or "en"
+    comma, minus = get_decimal_symbol(locale), get_minus_sign_symbol(locale)
+
+    def one_decimal(value: float | None) -> str:
+        if value is None:
+            return "–"
+        text = f"{round(value, 1) + 0.0:.1f}"  # + 0.0: no "-0.0"
+        return text.replace("-", minus).replace(".", comma)
+
+    return one_decimal
 
 
 def today() -> date:
