@@ -440,12 +440,12 @@ def refresh_levels(session: Session, participant: Participant, framework_id: int
     ]
     if rows:
         session.execute(insert(MappingLevel), rows)
-    for row in rows:
+    for competence_id, rating in chosen.items():
         entry = deltas.setdefault(
-            (participant.unit_path, row["competence_id"], participant.job_title), [0, 0.0]
+            (participant.unit_path, competence_id, participant.job_title), [0, 0.0]
         )
         entry[0] += 1
-        entry[1] += float(row["score"])
+        entry[1] += rating.score or 0.0
     _move_tallies(session, framework_id, deltas)
 
 
