@@ -397,6 +397,7 @@ def build(database_url: str, staff: int) -> dict[str, Any]:
             "app": app,
             "counts": counts,
             "programme_id": programme.id,
+            "region_id": regions[0],
             "coordinator_id": coordinator_id,
             "evaluator_id": evaluator_id,
         }
@@ -451,9 +452,7 @@ def main() -> None:
     args = parser.parse_args()
 
     results = []
-    print(
-        f"load average before: {os.getloadavg()[0]:.1f} (wall times grow with it)"
-    )
+    print(f"load average before: {os.getloadavg()[0]:.1f} (wall times grow with it)")
     for staff in (args.staff // 10, args.staff):
         with tempfile.TemporaryDirectory() as tmp:
             os.environ["LIBRARENA_INSTANCE_PATH"] = tmp
@@ -467,6 +466,12 @@ def main() -> None:
                 ("coordinator", "/reports/programme", coordinator, False),
                 ("coordinator, memo on", "/reports/programme", coordinator, True),
                 ("coordinator, a phase", phase, coordinator, False),
+                (
+                    "coordinator, one region",
+                    f"/reports/programme?unit={built['region_id']}",
+                    coordinator,
+                    False,
+                ),
                 ("evaluator", "/reports/evaluation", evaluator, False),
                 ("export units.csv", "/reports/programme/units.csv", coordinator, False),
                 ("export units.xlsx", "/reports/programme/units.xlsx", coordinator, False),

@@ -165,7 +165,12 @@ def _flag(condition: ColumnElement[bool]) -> Any:
     return func.max(case((condition, 1), else_=0))
 
 
-def _course_flags(period: Period) -> Any:
+def _only(column: Any, who: Any) -> ColumnElement[bool]:
+    """``column`` (a user id) is one of ``who`` (a select of user ids); no limit for None."""
+    return true() if who is None else column.in_(who)
+
+
+def _course_flags(period: Period, who: Any = None) -> Any:
     started = period.within(Enrolment.enrolled_at)
     completed = and_(Enrolment.completed_at.is_not(None), period.within(Enrolment.completed_at))
     return (
@@ -174,14 +179,14 @@ def _course_flags(period: Period) -> Any:
             _flag(started).label("course_started"),
             _flag(completed).label("course_completed"),
         )
-        .where(or_(started, completed))
+        .where(or_(started, completed), _only(Enrolment.user_id, who))
         .group_by(Enrolment.user_id)
         .cte("course_flags")
         .prefix_with("MATERIALIZED")
     )
 
 
-def _event_flags(period: Period) -> Any:
+def _event_flags(period: Period, who: Any = None) -> Any:
     held = and_(Registration.status.in_(HOLDS_PLACE), EventSession.is_cancelled.is_(False))
     return (
         select(
@@ -190,7 +195,7 @@ def _event_flags(period: Period) -> Any:
             _flag(Registration.status == RegistrationStatus.ATTENDED).label("event_attended"),
         )
         .join(EventSession, EventSession.id == Registration.session_id)
-        .where(period.within(EventSession.starts_at))
+        .where(period.within(EventSession.starts_at), _only(Registration.user_id, who))
         .group_by(Registration.user_id)
         .cte("event_flags")
         .prefix_with("MATERIALIZED")
@@ -237,12 +242,9 @@ def programme_figures(
     """
     lib = aliased(OrgUnit, name="lib")
     row = aliased(OrgUnit, name="row_unit")
-    states = assignment_states(period)
-    courses, events = _course_flags(period), _event_flags(period)
-    tracks = _track_flags(states, today)
 
-    # Each person once per group first (someone on the staff of two libraries of one
-    # municipality is one person there), then plain counts of their flags.
+    # Who counts, worked out first: everything below is limited to them, so a drill-down
+    # into one municipality derives the progress of its staff only.
     def people(stmt: Any) -> Any:
         return (
             stmt.join(Membership, Membership.library_id == lib.id)
@@ -251,13 +253,26 @@ def programme_figures(
             .distinct()
         )
 
+    in_reach = (
+        people(select(Membership.user_id).select_from(lib))
+        .cte("in_reach")
+        .prefix_with("MATERIALIZED")
+    )
+    # Everyone, when the reach is the whole tree: no filter is cheaper than a filter of all.
+    whole = reach.scope.everywhere and reach.regions is None and reach.under is None
+    who = None if whole else select(in_reach.c.user_id)
+    states = assignment_states(period, who)
+    courses, events = _course_flags(period, who), _event_flags(period, who)
+    tracks = _track_flags(states, today)
+
+    # Each person once per group first (someone on the staff of two libraries of one
+    # municipality is one person there), then plain counts of their flags.
     in_rows = people(
         select(row.id.label("key"), Membership.user_id)
         .select_from(row)
         .join(lib, lib.path.startswith(row.path))
         .where(row.id.in_([u.id for u in rows] or [-1]))
     ).cte("in_rows")
-    in_reach = people(select(Membership.user_id).select_from(lib)).cte("in_reach")
 
     def figures(who: Any) -> list[Any]:
         took_part = or_(
@@ -435,7 +450,7 @@ def _module_needs(req: Any) -> Any:
     )
 
 
-def done_steps(req: Any) -> Any:
+def done_steps(req: Any, who: Any = None) -> Any:
     """``(user_id, step_id, track_id)`` once for every required step someone has done,
     whenever (before the assignment counts): a completed enrolment in the course; for a
     module, a completed enrolment or all its items done; an attended session of the series; a
@@ -448,6 +463,7 @@ def done_steps(req: Any) -> Any:
         .where(
             req.c.kind.in_((StepKind.COURSE, StepKind.MODULE)),
             Enrolment.completed_at.is_not(None),
+            _only(Enrolment.user_id, who),
         )
     )
     # From the (few) item-progress rows of unfinished enrolments to the needs, not the other
@@ -464,7 +480,7 @@ def done_steps(req: Any) -> Any:
                 needs.c.course_id == Enrolment.course_id + 0,
             ),
         )
-        .where(Enrolment.completed_at.is_(None))
+        .where(Enrolment.completed_at.is_(None), _only(Enrolment.user_id, who))
         .group_by(Enrolment.id, Enrolment.user_id, needs.c.step_id, needs.c.track_id)
         .having(func.count() >= func.max(needs.c.need))
     )
@@ -477,23 +493,24 @@ def done_steps(req: Any) -> Any:
         .where(
             req.c.kind == StepKind.EVENT_SERIES,
             Registration.status == RegistrationStatus.ATTENDED,
+            _only(Registration.user_id, who),
         )
     )
     reflected = (
         select(StepReflection.user_id, req.c.step_id, req.c.track_id)
         .select_from(req)
         .join(StepReflection, StepReflection.step_id == req.c.step_id)
-        .where(req.c.kind == StepKind.REFLECTION)
+        .where(req.c.kind == StepKind.REFLECTION, _only(StepReflection.user_id, who))
     )
     return union_all(completed, module_items, attended, reflected).cte("done_steps")
 
 
-def done_tracks() -> Any:
+def done_tracks(who: Any = None) -> Any:
     """``(user_id, track_id)`` where the person has done every step the track requires (a
     track without steps is never done). Grouped first, then compared with each track's
     count of required steps: a join on a handful of rows, not a subquery per group."""
     req = _required_steps()
-    done = done_steps(req)
+    done = done_steps(req, who)
     need = (
         select(req.c.track_id, func.count().label("steps"))
         .group_by(req.c.track_id)
@@ -513,9 +530,10 @@ def done_tracks() -> Any:
     )
 
 
-def assignment_states(period: Period) -> Any:
-    """Active assignments made in the period: ``user_id, track_id, due_on, done`` (0/1)."""
-    finished = done_tracks()
+def assignment_states(period: Period, who: Any = None) -> Any:
+    """Active assignments made in the period (of ``who``, a select of user ids, if given):
+    ``user_id, track_id, due_on, done`` (0/1)."""
+    finished = done_tracks(who)
     return (
         select(
             Assignment.user_id,
