@@ -301,6 +301,72 @@ def delete_target(session: Session, target: TargetLevel) -> None:
     session.flush()
 
 
+def targets_for_key(
+    session: Session, framework: Framework, job_title: JobTitle, unit: OrgUnit | None
+) -> dict[int, TargetLevel]:
+    """The targets set for exactly this job title and unit (None: the general ones), by
+    competence id, for the framework's whole tree in one query."""
+    stmt = (
+        select(TargetLevel)
+        .join(Node, Node.id == TargetLevel.competence_id)
+        .where(Node.framework_id == framework.id, TargetLevel.job_title == job_title)
+    )
+    stmt = stmt.where(
+        TargetLevel.unit_id.is_(None) if unit is None else TargetLevel.unit_id == unit.id
+    )
+    return {t.competence_id: t for t in session.scalars(stmt)}
+
+
+def save_targets(
+    session: Session,
+    framework: Framework,
+    *,
+    job_title: JobTitle,
+    unit: OrgUnit | None,
+    wanted: dict[int, tuple[int, int] | None],
+) -> None:
+    """Set the targets of one job title (generally or in one unit) for many competences at
+    once: ``{competence_id: (min, max)}``, None to remove. Every problem is reported, keyed
+    ``min-<id>`` / ``max-<id>``; nothing is saved unless all are right."""
+    if unit is not None and unit.kind.value not in ("municipality", "library"):
+        raise ValidationFailed(errors={"unit_id": [_("Choose a municipality or a library.")]})
+    nodes = {n.id: n for n in competences(session, framework)}
+    values = framework.scale.values
+    errors: dict[str, list[str]] = {}
+    for competence_id, pair in wanted.items():
+        if competence_id not in nodes:
+            raise NotFound()
+        if pair is None:
+            continue
+        low, high = pair
+        for key, value in ((f"min-{competence_id}", low), (f"max-{competence_id}", high)):
+            if value not in values:
+                errors.setdefault(key, []).append(
+                    _(
+                        "Choose a level of the scale (%(values)s).",
+                        values=", ".join(str(v) for v in values),
+                    )
+                )
+        if high < low:
+            errors.setdefault(f"max-{competence_id}", []).append(
+                _("The highest level cannot be below the lowest.")
+            )
+    if errors:
+        raise ValidationFailed(errors=errors)
+    existing = targets_for_key(session, framework, job_title, unit)
+    for competence_id, pair in wanted.items():
+        target = existing.get(competence_id)
+        if pair is None:
+            if target is not None:
+                session.delete(target)
+            continue
+        if target is None:
+            target = TargetLevel(competence_id=competence_id, job_title=job_title, unit=unit)
+            session.add(target)
+        target.min_level, target.max_level = pair
+    session.flush()
+
+
 # Frameworks and scales
 
 

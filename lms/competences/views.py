@@ -46,7 +46,7 @@ from lms.db import db
 from lms.errors import DomainError, Errors, NotFound, ValidationFailed
 from lms.i18n import LANGUAGE_NAMES
 from lms.orgs import services as orgs
-from lms.orgs.models import OrgUnit, UnitKind
+from lms.orgs.models import JobTitle, OrgUnit, UnitKind
 from lms.schema import load
 from lms.web import render_form
 
@@ -515,6 +515,90 @@ def delete_target(framework_id: int, node_id: int, target_id: int) -> Response:
     db.session.commit()
     flash(_("The target level was removed."), "success")
     return redirect(url_for(".node", framework_id=found.id, node_id=current.id, _anchor="targets"))
+
+
+def _bulk_key(reach: Scope) -> tuple[JobTitle, OrgUnit | None]:
+    """The job title and unit the bulk editor works on, from the query or the form."""
+    source = request.form if request.method == "POST" else request.args
+    try:
+        job_title = JobTitle(source.get("job_title") or JobTitle.LIBRARIAN.value)
+    except ValueError:
+        raise ValidationFailed(errors={"job_title": [_("Choose one of the options.")]}) from None
+    unit = None
+    raw = (source.get("unit_id") or "").strip()
+    if raw:
+        if not raw.isdigit() or len(raw) > 10:
+            raise NotFound()
+        unit = db.session.get(OrgUnit, int(raw))
+        if unit is None:
+            raise NotFound()
+        require(reach.contains(unit))
+    return job_title, unit
+
+
+def _level_or_none(raw: str | None) -> int | None:
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() and len(raw) <= 3 else None
+
+
+@bp.route("/<int:framework_id>/targets", methods=["GET", "POST"])
+@roles_required(*ORG_ADMIN_ROLES)
+def targets(framework_id: int) -> View:
+    """Every competence's target for one job title, generally or in one unit, in one form."""
+    found = _framework(framework_id)
+    reach = _edit_scope()
+    job_title, unit = _bulk_key(reach)
+    locale = _locale()
+    rows = services.competences(db.session, found)
+    errors: Errors | None = None
+    if request.method == "POST":
+        wanted: dict[int, tuple[int, int] | None] = {}
+        for node in rows:
+            low = _level_or_none(request.form.get(f"min-{node.id}"))
+            high = _level_or_none(request.form.get(f"max-{node.id}"))
+            wanted[node.id] = None if low is None else (low, high if high is not None else low)
+        try:
+            services.save_targets(db.session, found, job_title=job_title, unit=unit, wanted=wanted)
+        except ValidationFailed as exc:
+            errors = _form_errors(exc)
+        else:
+            db.session.commit()
+            flash(_("The target levels were saved."), "success")
+            return redirect(
+                url_for(
+                    ".targets",
+                    framework_id=found.id,
+                    job_title=job_title.value,
+                    unit_id=unit.id if unit else None,
+                )
+            )
+    own = services.targets_for_key(db.session, found, job_title, unit)
+    # What applies where nothing is set here: an ancestor's value, or the general one.
+    table = services.target_table(db.session, [n.id for n in rows])
+    path = unit.ancestor_ids[:-1] if unit is not None else []
+    inherited = {
+        n.id: table.resolve(n.id, job_title, path) if unit is not None else None for n in rows
+    }
+    values: dict[str, Any] = {}
+    for node in rows:
+        if node.id in own:
+            values[f"min-{node.id}"] = str(own[node.id].min_level)
+            values[f"max-{node.id}"] = str(own[node.id].max_level)
+    return render_form(
+        "competences/targets.html",
+        errors=errors,
+        values=values,
+        framework=found,
+        rows=rows,
+        inherited=inherited,
+        levels=services.levels(found),
+        job_title=job_title,
+        unit=unit,
+        units=_target_units(reach),
+        job_title_labels=JOB_TITLE_LABELS,
+        locale=locale,
+        fallback=found.fallback_locale,
+    )
 
 
 # Content tags

@@ -178,9 +178,34 @@ def test_coordinator_pages_of_the_demo_framework_are_accessible(
         f"/competences/{fw_id}/nodes/{codes['6.1']}",
         f"/competences/{fw_id}/nodes/{codes['6.1']}/edit",
         f"/competences/{fw_id}/scale",
+        f"/competences/{fw_id}/targets?job_title=manager",
     ):
         visit(page, path)
         assert_accessible(page)
     # The general targets and Dalarna's own override can be removed by Dalarna's coordinator.
     visit(page, f"/competences/{fw_id}/nodes/{codes['6.1']}")
     expect(page.locator("#targets form[action$='/delete']")).not_to_have_count(0)
+
+
+def test_coordinator_sets_a_municipality_override_in_the_bulk_editor(
+    signed_in_page: Callable[..., Page], live_server: LiveServer
+) -> None:
+    fw_id, codes = _demo(live_server)
+    page = signed_in_page("coordinator")
+    visit(page, f"/competences/{fw_id}/targets")
+    page.locator("#job_title").select_option("library_assistant")
+    page.locator("#unit_id").select_option(index=1)
+    page.locator("main form[method=get] button[type=submit]").click()
+    assert_accessible(page)
+    # An upside-down range is refused on its row, the other rows keep what was chosen.
+    page.locator(f"#min-{codes['2.2']}").select_option("3")
+    page.locator(f"#max-{codes['2.2']}").select_option("2")
+    page.locator(f"#min-{codes['2.1']}").select_option("4")
+    page.locator("main form[method=post] button.primary").click()
+    expect(page.locator(f"#max-{codes['2.2']}-error")).to_be_visible()
+    expect(page.locator(f"#min-{codes['2.1']}")).to_have_value("4")
+    assert_accessible(page)
+    page.locator(f"#max-{codes['2.2']}").select_option("3")
+    page.locator("main form[method=post] button.primary").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    expect(page.locator(f"#min-{codes['2.2']}")).to_have_value("3")

@@ -20,6 +20,7 @@ from tests.matrix_support import (
     API_SIGNED_IN,
     ORG_ADMINS,
     ORG_PAGE,
+    ORG_PAGE_B,
     SIGNED_IN,
     SIGNED_IN_PAGE,
     Case,
@@ -29,6 +30,8 @@ from tests.matrix_support import (
 #: Bodies naming units; filled in by :func:`add_world` (the matrix formats URLs only).
 TARGET_A: dict[str, Any] = {"job_title": "librarian", "min_level": "2"}
 TARGET_B: dict[str, Any] = {"job_title": "librarian", "min_level": "2"}
+BULK_A: dict[str, Any] = {"job_title": "librarian"}
+BULK_B: dict[str, Any] = {"job_title": "librarian"}
 
 
 def add_world(session: Session, users: dict[str, User], ids: dict[str, Any]) -> None:
@@ -60,6 +63,8 @@ def add_world(session: Session, users: dict[str, User], ids: dict[str, Any]) -> 
     session.flush()
     TARGET_A["unit_id"] = str(muni_a.id)
     TARGET_B["unit_id"] = str(muni_b.id)
+    BULK_A.update({"unit_id": str(muni_a.id), f"min-{comp.id}": "3"})
+    BULK_B.update({"unit_id": str(muni_b.id), f"min-{comp.id}": "3"})
     ids.update(
         cf_fw=fw.id,
         cf_other=other.id,
@@ -71,6 +76,7 @@ def add_world(session: Session, users: dict[str, User], ids: dict[str, Any]) -> 
         cf_target_b=in_b.id,
         cf_link=link.id,
         cf_uuid=fw.uuid,
+        cf_muni_b=muni_b.id,
         cf_comp_uuid=comp.uuid,
     )
 
@@ -120,6 +126,10 @@ CASES: list[Case] = [
         C + "/targets/{cf_target_b}/delete",
         ONLY_GLOBAL_ADMIN,
     ),
+    Case("competences.targets", "GET", F + "/targets?job_title=librarian", ORG_PAGE),
+    Case("competences.targets", "GET", F + "/targets?unit_id={cf_muni_b}", ORG_PAGE_B),
+    Case("competences.targets", "POST", F + "/targets", rule(302, ORG_ADMINS), data=BULK_A),
+    Case("competences.targets", "POST", F + "/targets", ONLY_GLOBAL_ADMIN, data=BULK_B),
     Case("competences.add_link", "POST", C + "/links", rule(422, ORG_ADMINS), data={}),
     Case("competences.delete_link", "POST", C + "/links/{cf_link}/delete", rule(302, ORG_ADMINS)),
     Case(

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from lms.competences import services
 from lms.competences.models import CompetenceLink, Framework, Node, TargetLevel
+from lms.orgs.models import JobTitle
 from tests.conftest import text_of
 from tests.lms.competences.conftest import by_code, count_queries
 
@@ -315,6 +316,7 @@ def test_pages_render_in_each_language(client, session, create_user, login, make
         f"/competences/{fw.id}/nodes/{node.id}/edit",
         f"/competences/{fw.id}/nodes/new",
         f"/competences/{fw.id}/scale",
+        f"/competences/{fw.id}/targets",
         f"/competences/{fw.id}/import",
         "/competences/import",
         "/competences/new",
@@ -363,3 +365,68 @@ def test_competence_page_tells_the_reader_their_own_target(
     login(create_user("learner", unit=library))
     page = text_of(client.get(f"/competences/{fw.id}/nodes/{node.id}").get_data(as_text=True))
     assert "As librarian you need a level from 3 to 4." in page
+
+
+def test_bulk_target_editor_sets_overrides_and_reports_every_row(
+    client, session, create_user, create_unit, login, make_framework
+):
+    fw = make_framework(areas=1, per_area=3)
+    codes = by_code(session, fw)
+    one, two, three = codes["1.1"], codes["1.2"], codes["1.3"]
+    mine, theirs = create_unit("municipality"), create_unit("municipality")
+    services.set_target(session, one, job_title="librarian", unit=None, min_level=2)
+    session.commit()
+    login(create_user("coordinator", unit=mine.parent))
+    url = f"/competences/{fw.id}/targets"
+    page = client.get(url + "?job_title=librarian").get_data(as_text=True)
+    assert f'id="min-{one.id}"' in page
+    # An override in my municipality: two rows set, one left to the general value.
+    page = client.get(f"{url}?job_title=librarian&unit_id={mine.id}").get_data(as_text=True)
+    assert "Applies without a value here" in page
+    bad = client.post(
+        url,
+        data={
+            "job_title": "librarian",
+            "unit_id": mine.id,
+            f"min-{one.id}": "3",
+            f"max-{one.id}": "1",
+            f"min-{two.id}": "9",
+            f"min-{three.id}": "2",
+        },
+    )
+    assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    # 1.1's range is upside down; 1.2's level (and so its "the same" highest) is off the scale.
+    assert html.count('class="field-errors"') == 3
+    assert f'id="max-{one.id}-error"' in html
+    assert f'id="min-{two.id}-error"' in html
+    assert services.targets_for_key(session, fw, JobTitle.LIBRARIAN, mine) == {}
+    ok = client.post(
+        url,
+        data={
+            "job_title": "librarian",
+            "unit_id": mine.id,
+            f"min-{one.id}": "3",
+            f"max-{one.id}": "4",
+            f"min-{three.id}": "2",
+        },
+    )
+    assert ok.status_code == 302
+    session.expire_all()
+    saved = services.targets_for_key(session, fw, JobTitle.LIBRARIAN, mine)
+    assert {k: (t.min_level, t.max_level) for k, t in saved.items()} == {
+        one.id: (3, 4),
+        three.id: (2, 2),
+    }
+    general = services.targets_for_key(session, fw, JobTitle.LIBRARIAN, None)
+    assert {k: t.min_level for k, t in general.items()} == {one.id: 2}
+    # Emptying a row removes its value; another region's unit is out of reach.
+    client.post(url, data={"job_title": "librarian", "unit_id": mine.id, f"min-{one.id}": "3"})
+    session.expire_all()
+    assert set(services.targets_for_key(session, fw, JobTitle.LIBRARIAN, mine)) == {one.id}
+    assert client.get(f"{url}?unit_id={theirs.id}").status_code == 403
+    assert (
+        client.post(url, data={"job_title": "librarian", "unit_id": theirs.id}).status_code == 403
+    )
+    assert client.get(f"{url}?unit_id=99999999999").status_code == 404
+    assert client.get(f"{url}?job_title=astronaut").status_code == 422
