@@ -308,8 +308,13 @@ def _aggregate(
             (
                 key,
                 comp,
+                # int()/float(): PostgreSQL sums integers as NUMERIC (Decimal).
                 Cell(
-                    people_n or 0, targeted or 0, s_score or 0.0, s_targeted or 0.0, s_needed or 0.0
+                    int(people_n or 0),
+                    int(targeted or 0),
+                    float(s_score or 0),
+                    float(s_targeted or 0),
+                    float(s_needed or 0),
                 ),
             )
         )

@@ -254,3 +254,31 @@ def test_history_and_latest_across_rounds(session: Session, mw: MappingWorld):
     assert (first.is_latest, second.is_latest) == (False, True)
     history = services.history_of(session, mw.staff[0])
     assert [r.name for r, _p in history] == ["Spring mapping", "Autumn"]
+
+
+def test_changing_a_rounds_units_updates_who_takes_part(session: Session, mw: MappingWorld):
+    answer_all(session, mw, mw.staff[2], [1, 1, 1], submit=False)  # Mora: has answered
+    services.update_round(
+        session,
+        mw.round,
+        name="Spring mapping, Falun",
+        unit_ids=[mw.munis[0].id],
+        opens_on=mw.round.opens_on,
+        closes_on=mw.round.closes_on,
+        reach=orgs_scope(mw.region),
+    )
+    people = {p.user_id for p in mw.round.participants}
+    assert mw.staff[2].id in people  # kept: they have answered
+    assert mw.staff[5].id not in people  # Mora, no answers: no longer in scope
+    assert mw.staff[0].id in people
+    services.close_round(session, mw.round)
+    with pytest.raises(Conflict):
+        services.update_round(
+            session,
+            mw.round,
+            name="Too late",
+            unit_ids=[mw.region.id],
+            opens_on=mw.round.opens_on,
+            closes_on=mw.round.closes_on,
+            reach=orgs_scope(mw.region),
+        )
