@@ -127,6 +127,22 @@ class Report:
     def cell(self, column_id: int, competence_id: int) -> Cell:
         return self.cells.get((column_id, competence_id)) or _finish(Cell(), self.suppress)
 
+    def by_column(self) -> list[tuple[Column, Cell]]:
+        """Each column over all competences: its average gap per person and competence. A
+        column is suppressed when no competence in it reaches :data:`MIN_PEOPLE` people."""
+        out = []
+        for col in self.columns:
+            summed, most = Cell(), 0
+            for competence in self.competences:
+                cell = self.cells.get((col.id, competence.id))
+                if cell is not None:
+                    summed.add(cell)
+                    most = max(most, cell.people)
+            summed.suppressed = self.suppress and most < MIN_PEOPLE
+            summed.people = most  # the people behind the column, not people × competences
+            out.append((col, summed))
+        return out
+
     def row(self, competence_id: int) -> list[Cell]:
         """The competence's cell in each column, then its total."""
         return [self.cell(col.id, competence_id) for col in self.columns] + [

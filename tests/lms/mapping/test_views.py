@@ -166,6 +166,7 @@ def test_region_gap_page_and_exports(client: Any, session: Session, mw: MappingW
     assert "How to read the heatmap" in page
     assert "<svg" in page
     assert 'role="img"' in page
+    assert '<table id="per-unit-table">' in page  # the chart per unit, with its table
     csv_text = client.get(f"/mapping/gaps/units/{mw.region.id}/export.csv?table=heatmap").get_data(
         as_text=True
     )
