@@ -4,9 +4,11 @@ and export them."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
@@ -43,7 +45,7 @@ from lms.competences.schemas import (
 )
 from lms.core.labels import JOB_TITLE_LABELS
 from lms.db import db
-from lms.errors import DomainError, Errors, NotFound, ValidationFailed
+from lms.errors import Conflict, DomainError, Errors, NotFound, ValidationFailed
 from lms.i18n import LANGUAGE_NAMES
 from lms.orgs import services as orgs
 from lms.orgs.models import JobTitle, OrgUnit, UnitKind
@@ -56,8 +58,6 @@ View = Response | str | tuple[str, int]
 
 
 def _locale() -> str:
-    from flask_babel import get_locale
-
     return str(get_locale() or "en")
 
 
@@ -653,9 +653,8 @@ def add_link(framework_id: int, node_id: int) -> View:
         if target is None:
             raise ValidationFailed(errors={"target": [_("Choose one of the options.")]})
         services.link_content(db.session, current, *target)
-    except (ValidationFailed, DomainError) as exc:
-        if exc.status >= 500 or exc.status in (403, 404):
-            raise
+    except (ValidationFailed, Conflict) as exc:
+        # Already linked (a conflict) is told on the form, like a bad choice.
         return _node_page(found, current, _form_errors(exc))
     db.session.commit()
     flash(_("The content was linked."), "success")
@@ -702,8 +701,6 @@ def export_csv(framework_id: int) -> Response:
 @bp.get("/<int:framework_id>/case.json")
 @login_required
 def export_case(framework_id: int) -> Response:
-    import json
-
     found = _framework(framework_id)
     package = exchange.export_case(db.session, found, case_base())
     return _download(
