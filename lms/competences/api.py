@@ -148,6 +148,7 @@ def import_framework() -> tuple[Response, int]:
     path; a refused file changes nothing."""
     require(has_role(current_user, *ORG_ADMIN_ROLES))
     query = load(ImportQuery(), request.args)
+    request.max_content_length = exchange.MAX_UPLOAD_BYTES
     data = exchange.read_upload(request.stream, request.content_length)
     if query["format"] == "case":
         found = exchange.import_case(db.session, data)

@@ -710,11 +710,18 @@ def export_case(framework_id: int) -> Response:
     )
 
 
+#: Room for the form's other fields and the multipart framing around the file.
+_FORM_OVERHEAD = 64 * 1024
+
+
 def _uploaded() -> bytes:
+    # A body far over the limit is refused (413) before Werkzeug spools it; one just over it
+    # gets the form again with the message (read_upload).
+    request.max_content_length = exchange.MAX_UPLOAD_BYTES + _FORM_OVERHEAD
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ValidationFailed(errors={"file": [_("Choose a file to import.")]})
-    return exchange.read_upload(upload.stream, request.content_length)
+    return exchange.read_upload(upload.stream, None)
 
 
 @bp.route("/<int:framework_id>/import", methods=["GET", "POST"])

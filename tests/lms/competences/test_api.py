@@ -168,3 +168,27 @@ def test_case_uris_resolve(client, session, create_user, login, make_framework):
     assert whole == package
     assert client.get("/api/v1/case/CFItems/not-a-uuid").status_code == 404
     assert client.get("/api/v1/case/CFPackages/nothing").status_code == 404
+
+
+def test_oversized_uploads_are_refused(client, session, create_user, login, make_framework):
+    fw = make_framework(areas=1, per_area=1)
+    login(create_user("coordinator"))
+    just_over = b"id,parent_id,kind,name_en\n" + b"x" * exchange.MAX_UPLOAD_BYTES
+    resp = client.post(
+        f"/competences/{fw.id}/import",
+        data={"file": (io.BytesIO(just_over), "big.csv")},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 422
+    assert "larger than 2 MB" in resp.get_data(as_text=True)
+    far_over = b"x" * (3 * exchange.MAX_UPLOAD_BYTES)
+    resp = client.post(
+        "/competences/import",
+        data={"file": (io.BytesIO(far_over), "big.json")},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 413
+    resp = client.post(f"/api/v1/frameworks/import?format=csv&framework_id={fw.id}", data=far_over)
+    assert resp.status_code == 413
+    session.expire_all()
+    assert sorted(by_code(session, fw)) == ["1", "1.1"]
