@@ -39,10 +39,10 @@ LEARNER_EMAIL = "learner@demo.librarena.example"
 def seed(database_url: str, instance: str) -> dict[str, Any]:
     """Bulk-insert the courses, learners, enrolments and progress; return the pages' ids."""
     os.environ["LIBRARENA_INSTANCE_PATH"] = instance
-    from sqlalchemy import func, insert, select
+    from sqlalchemy import func, insert, select, update
 
     from content.courses.models import Course, CourseTranslation, CourseVersion, ItemKind
-    from content.courses.snapshot import Snapshot
+    from content.courses.snapshot import Snapshot, catalogue_fields
     from content.progress.models import Enrolment, ItemProgress
     from lms import create_app
     from lms.auth.models import User
@@ -60,6 +60,9 @@ def seed(database_url: str, instance: str) -> dict[str, Any]:
             source = pilots[n % len(pilots)]
             data = copy.deepcopy(source.snapshot)
             slug = f"{data['course']['slug']}-{n + 1}"
+            data["course"].update(slug=slug, estimated_minutes=30 + (n % 8) * 30)
+            for t in data["course"]["translations"].values():
+                t["title"] = f"{t['title']} ({n + 1})"
             course_id = session.execute(
                 insert(Course).returning(Course.id),
                 [
@@ -80,7 +83,7 @@ def seed(database_url: str, instance: str) -> dict[str, Any]:
                     {
                         "course_id": course_id,
                         "locale": loc,
-                        "title": f"{t['title']} ({n + 1})",
+                        "title": t["title"],
                         "summary": t["summary"],
                         "description_html": t["description_html"],
                         "description_source": "",
@@ -89,10 +92,20 @@ def seed(database_url: str, instance: str) -> dict[str, Any]:
                     for loc, t in data["course"]["translations"].items()
                 ],
             )
-            data["course"].update(id=course_id, slug=slug)
+            data["course"].update(id=course_id)
+            session.execute(
+                update(Course).where(Course.id == course_id).values(**catalogue_fields(data))
+            )
             session.execute(
                 insert(CourseVersion),
-                [{"course_id": course_id, "number": 1, "snapshot": data, "published_at": now}],
+                [
+                    {
+                        "course_id": course_id,
+                        "number": 1,
+                        "snapshot": data,
+                        "published_at": now,
+                    }
+                ],
             )
         session.commit()
 
@@ -121,7 +134,14 @@ def seed(database_url: str, instance: str) -> dict[str, Any]:
                     {"user_id": user_id, "course_id": cid, "version_id": vid, "enrolled_at": now}
                 )
         session.execute(insert(Enrolment), enrolments)
-        rows = list(session.execute(select(Enrolment.id, Enrolment.version_id)))
+        # Only the bench's own learners: the demo's staff already have progress of their own.
+        rows = list(
+            session.execute(
+                select(Enrolment.id, Enrolment.version_id)
+                .join(User, User.id == Enrolment.user_id)
+                .where(User.email.like("bench.learner%"))
+            )
+        )
         progress: list[dict[str, Any]] = []
         for enrolment_id, vid in rows:
             if len(progress) >= PROGRESS_ROWS:

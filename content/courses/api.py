@@ -185,8 +185,8 @@ def catalogue() -> Response:
         max_minutes=query.get("max_minutes"),
     )
     page = paginate(db.session, stmt, page=query["page"], per_page=query["per_page"])
-    versions = services.latest_versions(db.session, [c.id for c in page.items])
-    views = [Snapshot(versions[c.id].snapshot, _locale()) for c in page.items if c.id in versions]
+    headers = services.published_headers(db.session, [c.id for c in page.items], _locale())
+    views = [headers[c.id] for c in page.items if c.id in headers]
     return jsonify(
         items=CourseOut(many=True).dump(views),
         page=page.page,

@@ -48,6 +48,15 @@ class Course(Base):
     topic: Mapped[str] = mapped_column(String(80), default="", index=True)
     estimated_minutes: Mapped[int] = mapped_column(default=0)
     is_published: Mapped[bool] = mapped_column(default=False)
+    # The latest published version as the catalogue filters and shows it, copied when it is
+    # published (``content.courses.snapshot.catalogue_fields``): a catalogue page reads these
+    # small columns instead of parsing whole versions with every lesson in four languages.
+    published_topic: Mapped[str] = mapped_column(String(80), default="")
+    published_minutes: Mapped[int] = mapped_column(default=0)
+    #: The published languages as ``,da,en,sv,``, so one ``LIKE '%,sv,%'`` finds a language.
+    published_locales: Mapped[str] = mapped_column(String(40), default="")
+    #: The version's course part without descriptions: titles and summaries per locale.
+    published_header: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

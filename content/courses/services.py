@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, select
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from content import sanitize
 from content.courses import snapshot
@@ -93,59 +93,49 @@ def latest_versions(session: Session, course_ids: list[int]) -> dict[int, Course
     return {version.course_id: version for version in session.scalars(stmt)}
 
 
-def _published_versions() -> Any:
-    """The latest version of each published course, as an alias to join and filter on.
-
-    The catalogue filters on what learners see, the published snapshot, not on the draft:
-    an author changing a course's topic or length moves it only when they publish.
-    """
-    newest = (
-        select(CourseVersion.course_id, func.max(CourseVersion.number).label("number"))
-        .group_by(CourseVersion.course_id)
-        .subquery()
-    )
-    version = aliased(CourseVersion)
-    return newest, version
+def published_headers(
+    session: Session, course_ids: list[int], locale: str
+) -> dict[int, snapshot.Snapshot]:
+    """The course-level part (title, summary, topic, length, languages) of each course's latest
+    published version, from small columns: a catalogue page never loads whole versions."""
+    if not course_ids:
+        return {}
+    stmt = select(Course.id, Course.published_header).where(Course.id.in_(course_ids))
+    return {
+        course_id: snapshot.Snapshot(header, locale)
+        for course_id, header in session.execute(stmt)
+        if header
+    }
 
 
 def catalogue(
     *, locale: str | None = None, topic: str | None = None, max_minutes: int | None = None
 ) -> Select[Course]:
-    """Published courses, optionally only those in ``locale``, on ``topic``, or short enough
-    (as their latest published version has it)."""
-    newest, version = _published_versions()
-    stmt = (
-        select(Course)
-        .join(newest, newest.c.course_id == Course.id)
-        .join(version, (version.course_id == Course.id) & (version.number == newest.c.number))
-        .where(Course.is_published.is_(True))
-    )
+    """Published courses, optionally only those in ``locale``, on ``topic``, or short enough.
+
+    Filters read the published version (``Course.published_*``), not the draft: an author
+    changing a course's topic or length moves it only when they publish.
+    """
+    stmt = select(Course).where(Course.is_published.is_(True))
     if locale:
-        translation = version.snapshot[("course", "translations", locale)]
-        stmt = stmt.where(translation.as_string().is_not(None))
+        stmt = stmt.where(Course.published_locales.contains(f",{locale},", autoescape=True))
     if topic:
-        stmt = stmt.where(version.snapshot[("course", "topic")].as_string() == topic)
+        stmt = stmt.where(Course.published_topic == topic)
     if max_minutes is not None:
-        stmt = stmt.where(
-            version.snapshot[("course", "estimated_minutes")].as_integer() <= max_minutes
-        )
-    return stmt.options(selectinload(Course.translations)).order_by(Course.slug)
+        stmt = stmt.where(Course.published_minutes <= max_minutes)
+    # No translations loaded: pages show the published header (``published_headers``).
+    return stmt.order_by(Course.slug)
 
 
 def topics(session: Session) -> list[str]:
     """The topics of published courses (as published), for the catalogue's filter."""
-    newest, version = _published_versions()
-    topic = version.snapshot[("course", "topic")].as_string()
     stmt = (
-        select(topic)
-        .select_from(Course)
-        .join(newest, newest.c.course_id == Course.id)
-        .join(version, (version.course_id == Course.id) & (version.number == newest.c.number))
-        .where(Course.is_published.is_(True), topic != "")
+        select(Course.published_topic)
+        .where(Course.is_published.is_(True), Course.published_topic != "")
         .distinct()
-        .order_by(topic)
+        .order_by(Course.published_topic)
     )
-    return [t for t in session.scalars(stmt) if t]
+    return list(session.scalars(stmt))
 
 
 # Courses
@@ -562,14 +552,17 @@ def publish(session: Session, course: Course, *, by: User | None) -> CourseVersi
     if problems:
         raise ValidationFailed(errors={"_": problems})
     previous = latest_version(session, course.id)
+    data = snapshot.build(course)
     version = CourseVersion(
         course=course,
         number=(previous.number + 1) if previous else 1,
-        snapshot=snapshot.build(course),
+        snapshot=data,
         published_by_id=by.id if by else None,
     )
     session.add(version)
     course.is_published = True
+    for column, value in snapshot.catalogue_fields(data).items():
+        setattr(course, column, value)
     session.flush()
     return version
 

@@ -80,6 +80,27 @@ def build(course: Course) -> dict[str, Any]:
     }
 
 
+def catalogue_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The ``published_*`` columns of a :class:`~content.courses.models.Course` that the
+    catalogue reads, from a snapshot built by :func:`build`."""
+    course = data["course"]
+    return {
+        "published_topic": course["topic"],
+        "published_minutes": course["estimated_minutes"],
+        "published_locales": "," + ",".join(sorted(course["translations"])) + ",",
+        "published_header": {
+            "course": {
+                **{k: v for k, v in course.items() if k != "translations"},
+                "translations": {
+                    loc: {"title": t["title"], "summary": t["summary"], "description_html": ""}
+                    for loc, t in course["translations"].items()
+                },
+            },
+            "modules": [],
+        },
+    }
+
+
 class _Localised:
     def __init__(self, locale: str, fallback: str) -> None:
         self.locale = locale

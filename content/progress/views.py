@@ -17,7 +17,7 @@ from content.certificates.services import for_enrolment
 from content.courses.models import Course, ItemKind
 from content.courses.schemas import CatalogueQuerySchema
 from content.courses.services import catalogue as catalogue_query
-from content.courses.services import latest_version, latest_versions, topics
+from content.courses.services import latest_version, published_headers, topics
 from content.courses.snapshot import ItemView, Snapshot
 from content.progress import services
 from content.progress.models import Enrolment, Visibility
@@ -86,8 +86,7 @@ def catalogue() -> str:
         )
     }
     # What learners see is the published version, never the draft being edited.
-    versions = latest_versions(db.session, [c.id for c in page.items])
-    published = {cid: Snapshot(v.snapshot, _locale()) for cid, v in versions.items()}
+    published = published_headers(db.session, [c.id for c in page.items], _locale())
     return render_template(
         "progress/catalogue.html",
         page=page,
