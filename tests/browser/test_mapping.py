@@ -106,7 +106,7 @@ def test_coordinator_watches_the_response_rate_and_opens_the_heatmap(
     expect(page.locator(".flash-success")).to_be_visible()
     visit(page, f"/mapping/gaps/units/{ids['dalarna']}")
     expect(page.locator("table.heatmap")).to_be_visible()
-    expect(page.locator("figure.gap-chart svg")).to_have_count(1)
+    expect(page.locator("figure.gap-chart svg")).to_have_count(2)  # per competence, per unit
     assert_accessible(page)
     with page.expect_download() as download:
         page.locator("a[href*='export.xlsx'][href*='table=heatmap']").click()
