@@ -22,6 +22,7 @@ SETTINGS: dict[str, tuple[Any, str]] = {
     "BASE_URL": ("http://127.0.0.1:5000", "Public URL, used in e-mails and feeds"),
     "DEFAULT_LOCALE": ("en", "Language when nothing else decides (sv, nb, da, en)"),
     "DEFAULT_TIMEZONE": ("Europe/Stockholm", "Time zone when neither user nor country sets one"),
+    "MEDIA_ROOT": (None, "Folder for courses' uploaded files; default `instance/media/`"),
     "MAIL_BACKEND": ("file", "`file` (writes .eml into `instance/mail/`) or `smtp`"),
     "MAIL_SERVER": ("localhost", "SMTP host"),
     "MAIL_PORT": (25, "SMTP port"),
