@@ -41,6 +41,8 @@ def make_framework(session: Session, slug: str = "digital") -> tuple[Framework, 
     framework = competences.create_framework(
         session, slug=slug, name={"en": "Digital mediation", "sv": "Digital förmedling"}
     )
+    for level in framework.scale.levels:
+        level.descriptor = {"en": f"What someone at level {level.value} can do"}
     area = competences.add_node(
         session, framework, kind=NodeKind.AREA, parent=None, name={"en": "Information"}
     )

@@ -28,6 +28,8 @@ def test_self_assessment_page_shows_levels_with_descriptors(client: Any, mw: Map
     first = mw.competences[0].id
     assert f'type="radio" id="level-{first}-1" name="level-{first}"' in page
     assert f'id="level-{first}-unknown"' in page
+    assert f'aria-describedby="level-{first}-3-d"' in page
+    assert f'<p class="hint" id="level-{first}-3-d">What someone at level 3 can do</p>' in page
     assert "Don&#39;t know" in page or "Don't know" in page
     assert "Save and continue later" in page
 
