@@ -412,11 +412,25 @@ def landing(
         course = module.course if module else None
         anchor = f"#module-{ident}"
     elif kind is TargetKind.WEBINAR_SERIES:
-        return url_for("webinars.upcoming") + f"#series-{ident}", {
-            "type": "webinar_series",
-            "id": str(ident),
-        }
+        # the series' next session (its page has registration and the join button)
+        from content.webinars.models import EventSession
+
+        upcoming = session.scalars(
+            select(EventSession)
+            .where(EventSession.series_id == ident, EventSession.ends_at >= utcnow())
+            .order_by(EventSession.starts_at)
+        ).first()
+        path = (
+            url_for("webinars.session_page", session_id=upcoming.id)
+            if upcoming
+            else url_for("webinars.upcoming")
+        )
+        return path, {"type": "webinar_series", "id": str(ident)}
     elif kind is TargetKind.TRACK:
+        from lms.assignments.models import Track
+
+        if session.get(Track, ident) is None:
+            return url_for("lti.unlinked"), {"type": "lti_link", "id": "gone"}
         try:
             path = url_for("assignments.track", track_id=ident)
         except BuildError:  # the tracks pages are not there (yet)

@@ -91,3 +91,82 @@ def test_unknown_target_is_refused(client, launch):
     _enter(client, launch(roles=[INSTRUCTOR], deep_linking=True, locale="en"))
     resp = client.post("/lti/pick", data={"target": ["course:999999"]})
     assert resp.status_code == 422
+
+
+def test_a_webinar_series_link_lands_on_its_next_session(app, client, launch, session):
+    from datetime import timedelta
+
+    from content.webinars import services as webinars
+    from content.webinars.models import SessionKind
+    from lms.db import utcnow
+
+    with app.test_request_context():
+        series = webinars.create_series(
+            session,
+            title="Digitalt ledarskap",
+            description="",
+            owner_unit=None,
+            organiser=None,
+            audience=[],
+        )
+        start = (utcnow() + timedelta(days=3)).replace(microsecond=0)
+        upcoming = webinars.add_session(
+            session,
+            series,
+            webinars.SessionInput(
+                title="Del 1",
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+                timezone="Europe/Stockholm",
+                language="sv",
+                capacity=10,
+                kind=SessionKind.ONLINE_LINK,
+                meeting_url="https://meet.example.org/x",
+                address=None,
+            ),
+            now=utcnow(),
+        )
+        session.commit()
+    landed = _enter(client, launch(custom={"target": f"webinar_series:{series.id}"}))
+    assert landed.location == f"/events/{upcoming.id}"
+    assert client.get(landed.location).status_code == 200
+
+
+def test_a_link_to_a_missing_track_explains_itself(client, launch):
+    landed = _enter(client, launch(custom={"target": "track:999999"}))
+    assert landed.location == "/lti/unlinked"
+
+
+def test_a_published_track_is_offered_and_its_link_lands_on_it(app, client, launch, session):
+    from lms.assignments import services as tracks
+
+    with app.test_request_context():
+        track = tracks.create_track(
+            session,
+            texts={"en": {"title": "Digital leadership", "description": "For managers"}},
+            fallback_locale="en",
+            is_ordered=False,
+            effort_hours=4,
+            job_titles=[],
+            owner_unit=None,
+            by=None,
+        )
+        from lms.assignments.models import StepKind
+
+        tracks.add_step(
+            session,
+            track,
+            kind=StepKind.REFLECTION,
+            is_required=True,
+            prompt={"en": {"title": "Think", "prompt": "What now?"}},
+        )
+        tracks.publish(session, track, True)
+        session.commit()
+    landed = _enter(client, launch(roles=[INSTRUCTOR], deep_linking=True, locale="en"))
+    assert landed.location == "/lti/pick"
+    assert f'value="track:{track.id}"' in client.get("/lti/pick?q=leadership").get_data(
+        as_text=True
+    )
+    # a learner launched from a link to the track lands on its page
+    resp = launch(sub="learner-9", custom={"target": f"track:{track.id}"})
+    assert client.get(resp.location).location == f"/tracks/{track.id}"
