@@ -258,11 +258,13 @@ def programme_figures(
         .cte("in_reach")
         .prefix_with("MATERIALIZED")
     )
-    # Everyone, when the reach is the whole tree: no filter is cheaper than a filter of all.
+    who = select(in_reach.c.user_id)
+    # Over the whole tree, deriving for everyone is cheaper than checking each record against
+    # a list of everyone; the assignments are still limited to active staff.
     whole = reach.scope.everywhere and reach.regions is None and reach.under is None
-    who = None if whole else select(in_reach.c.user_id)
-    states = assignment_states(period, who)
-    courses, events = _course_flags(period, who), _event_flags(period, who)
+    narrow = None if whole else who
+    states = assignment_states(period, who, derive_for=narrow)
+    courses, events = _course_flags(period, narrow), _event_flags(period, narrow)
     tracks = _track_flags(states, today)
 
     # Each person once per group first (someone on the staff of two libraries of one
@@ -325,8 +327,7 @@ def programme_figures(
             func.count(case((done, 1))).label("track_done"),
             func.count(case((and_(states.c.due_on < today, ~done), 1))).label("track_overdue"),
         )
-        .select_from(in_reach)
-        .join(states, states.c.user_id == in_reach.c.user_id)
+        .select_from(states)  # of the people in reach only, active staff
         .group_by(states.c.track_id)
     )
     out = Figures(
@@ -530,10 +531,11 @@ def done_tracks(who: Any = None) -> Any:
     )
 
 
-def assignment_states(period: Period, who: Any = None) -> Any:
+def assignment_states(period: Period, who: Any = None, *, derive_for: Any = None) -> Any:
     """Active assignments made in the period (of ``who``, a select of user ids, if given):
-    ``user_id, track_id, due_on, done`` (0/1)."""
-    finished = done_tracks(who)
+    ``user_id, track_id, due_on, done`` (0/1). Done-ness is derived for ``derive_for`` only
+    (None: everyone)."""
+    finished = done_tracks(derive_for)
     return (
         select(
             Assignment.user_id,
@@ -548,7 +550,11 @@ def assignment_states(period: Period, who: Any = None) -> Any:
                 finished.c.track_id == Assignment.track_id,
             ),
         )
-        .where(Assignment.status == AssignmentStatus.ACTIVE, period.within(Assignment.assigned_at))
+        .where(
+            Assignment.status == AssignmentStatus.ACTIVE,
+            period.within(Assignment.assigned_at),
+            _only(Assignment.user_id, who),
+        )
         .cte("assignment_states")
         .prefix_with("MATERIALIZED")
     )
