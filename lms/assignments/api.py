@@ -12,6 +12,7 @@ assignment of anyone else does not exist for them. Errors come from :mod:`lms.er
 - ``GET /api/v1/team/assignments`` — the caller's staff's active assignments (managers)
 - ``GET /api/v1/assignments/<id>`` — one assignment (its person or their manager)
 - ``POST /api/v1/assignments/<id>/extend|withdraw|remind|reminders`` — managers
+- ``GET /api/v1/assignment-rules`` and ``POST …/<id>/stop`` — group assignments (managers)
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from werkzeug.wrappers import Response
 
 from content.openapi import documented
 from lms.assignments import services
-from lms.assignments.models import Assignment, Track
+from lms.assignments.models import Assignment, AssignmentRule, Track
 from lms.assignments.schemas import (
     ApiAssignSchema,
     AssignmentOut,
@@ -36,6 +37,7 @@ from lms.assignments.schemas import (
     ExtendSchema,
     GroupAssignmentOut,
     RemindersSchema,
+    RuleOut,
     TeamQuerySchema,
     TrackOut,
 )
@@ -294,3 +296,41 @@ def reminders(assignment_id: int) -> Response:
     services.set_reminders(db.session, found, data["enabled"])
     db.session.commit()
     return jsonify(assignments_json([found])[0])
+
+
+def rule_json(rule: AssignmentRule) -> dict[str, Any]:
+    return dict(
+        RuleOut().dump(
+            {
+                "id": rule.id,
+                "track_id": rule.track_id,
+                "track_title": rule.track.title(_locale()),
+                "unit_id": rule.unit_id,
+                "unit_name": rule.unit.name,
+                "job_title": rule.job_title.value if rule.job_title else None,
+                "due_on": rule.due_on,
+                "is_active": rule.is_active,
+            }
+        )
+    )
+
+
+@bp.get("/assignment-rules")
+@documented(response=RuleOut, many=True)
+def rules() -> Response:
+    """The group assignments the caller's units still give to newcomers (managers)."""
+    reach = _manager_scope()
+    require(not reach.is_empty)
+    return jsonify(items=[rule_json(r) for r in db.session.scalars(services.rules_in(reach))])
+
+
+@bp.post("/assignment-rules/<int:rule_id>/stop")
+@documented(response=RuleOut)
+def stop_rule(rule_id: int) -> Response:
+    """Stop giving a group assignment to people who join later (managers)."""
+    reach = _manager_scope()
+    require(not reach.is_empty)
+    rule = services.rule_in_reach(db.session, reach, rule_id)
+    services.stop_rule(db.session, rule)
+    db.session.commit()
+    return jsonify(rule_json(rule))

@@ -189,3 +189,14 @@ class GroupAssignmentOut(Schema):
     rule_id = fields.Integer()
     assigned = fields.List(fields.Nested(AssignmentOut))
     skipped = fields.Integer()
+
+
+class RuleOut(Schema):
+    id = fields.Integer()
+    track_id = fields.Integer()
+    track_title = fields.String()
+    unit_id = fields.Integer()
+    unit_name = fields.String()
+    job_title = fields.String(allow_none=True)
+    due_on = fields.Date()
+    is_active = fields.Boolean()

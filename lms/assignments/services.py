@@ -556,6 +556,36 @@ def apply_rules(session: Session, membership: Membership) -> list[Assignment]:
     return made
 
 
+def rules_in(reach: Scope) -> Select[AssignmentRule]:
+    """The group assignments still given to newcomers, made for units in ``reach``."""
+    return (
+        select(AssignmentRule)
+        .join(OrgUnit, OrgUnit.id == AssignmentRule.unit_id)
+        .where(AssignmentRule.is_active.is_(True), reach.where(OrgUnit.path))
+        .options(
+            selectinload(AssignmentRule.unit),
+            selectinload(AssignmentRule.track).selectinload(Track.translations),
+        )
+        .order_by(AssignmentRule.created_at.desc(), AssignmentRule.id.desc())
+    )
+
+
+def rule_in_reach(session: Session, reach: Scope, rule_id: int) -> AssignmentRule:
+    """A group assignment of a unit in ``reach``; any other does not exist for the caller."""
+    rule = session.get(AssignmentRule, rule_id)
+    if rule is None or not reach.contains(rule.unit):
+        raise NotFound()
+    return rule
+
+
+def stop_rule(session: Session, rule: AssignmentRule) -> None:
+    """Stop giving a group assignment to people who join later; those who have it keep it."""
+    if not rule.is_active:
+        raise Conflict(_("Newcomers no longer get this track."))
+    rule.is_active = False
+    session.flush()
+
+
 def extend(session: Session, assignment: Assignment, due_on: date, *, today: date) -> None:
     """Move the due date later; the reminders follow it."""
     _check_active(assignment)

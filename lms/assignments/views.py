@@ -613,7 +613,23 @@ def team() -> str:
         locale=locale,
         today=_today(),
         published=list(db.session.scalars(services.tracks_for(reach, published_only=True))),
+        rules=list(db.session.scalars(services.rules_in(reach))),
     )
+
+
+@bp.post("/assignment-rules/<int:rule_id>/stop")
+@roles_required(Role.MANAGER)
+def stop_rule(rule_id: int) -> Response:
+    rule = services.rule_in_reach(db.session, _manager_scope(), rule_id)
+    try:
+        services.stop_rule(db.session, rule)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message or _("Please check your input."), "error")
+        return _back()
+    db.session.commit()
+    flash(_("People who join later no longer get this track."), "success")
+    return _back()
 
 
 def _managed(assignment_id: int) -> Assignment:

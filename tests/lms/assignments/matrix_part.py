@@ -12,7 +12,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.assignments.models import Assignment, StepKind, Track, TrackStep, TrackTranslation
+from lms.assignments.models import (
+    Assignment,
+    AssignmentRule,
+    StepKind,
+    Track,
+    TrackStep,
+    TrackTranslation,
+)
 from lms.auth.models import User
 from lms.db import utcnow
 from lms.orgs.models import OrgUnit
@@ -69,8 +76,18 @@ def add_world(session: Session, users: dict[str, User], ids: dict[str, Any]) -> 
         a = Assignment(track=track, user=user, due_on=due, assigned_by=users["manager"])
         session.add(a)
         made[key] = a
+    rule_a = AssignmentRule(
+        track=track_a,
+        unit=session.get(OrgUnit, ids["lib_a"]),
+        due_on=due,
+        created_by=users["manager"],
+    )
+    rule_b = AssignmentRule(track=track_b, unit=session.get(OrgUnit, ids["lib_b"]), due_on=due)
+    session.add_all([rule_a, rule_b])
     session.flush()
     ids.update(
+        tr_rule_a=rule_a.id,
+        tr_rule_b=rule_b.id,
         tr_track_a=track_a.id,
         tr_track_b=track_b.id,
         tr_draft_a=draft_a.id,
@@ -290,6 +307,31 @@ CASES: list[Case] = [
     *_manager_action("assignments.withdraw", "withdraw", {}),
     *_manager_action("assignments.reminders", "reminders", {"enabled": "false"}),
     Case("assignments.mine", "GET", "/my/assignments", SIGNED_IN_PAGE),
+    Case("assignments.stop_rule", "POST", "/assignment-rules/{tr_rule_a}/stop", rule(302, MANAGER)),
+    Case(
+        "assignments.stop_rule",
+        "POST",
+        "/assignment-rules/{tr_rule_b}/stop",
+        rule(302, (), overrides={"manager": 404}),
+    ),
+    Case(
+        "assignments_api.rules",
+        "GET",
+        "/api/v1/assignment-rules",
+        rule(200, MANAGER, anonymous=401),
+    ),
+    Case(
+        "assignments_api.stop_rule",
+        "POST",
+        "/api/v1/assignment-rules/{tr_rule_a}/stop",
+        rule(200, MANAGER, anonymous=401),
+    ),
+    Case(
+        "assignments_api.stop_rule",
+        "POST",
+        "/api/v1/assignment-rules/{tr_rule_b}/stop",
+        rule(200, (), anonymous=401, overrides={"manager": 404}),
+    ),
     # JSON API
     Case("assignments_api.tracks", "GET", "/api/v1/tracks", API_SIGNED_IN),
     Case("assignments_api.track", "GET", "/api/v1/tracks/{tr_track_a}", API_SIGNED_IN),

@@ -253,3 +253,58 @@ def test_draft_track_is_hidden_from_learners(client, login, world, create_track)
     login(world["alice"])
     assert client.get(f"/tracks/{track.id}").status_code == 404
     assert client.get("/tracks").status_code == 403
+
+
+def test_manager_stops_giving_a_group_assignment_to_newcomers(
+    client, login, world, session, create_track, create_user
+):
+    track = create_track()
+    login(world["manager"])
+    due = (TODAY + timedelta(days=14)).isoformat()
+    assert (
+        client.post(
+            f"/tracks/{track.id}/assign",
+            data={"target": "unit", "unit_id": world["library"].id, "due_on": due},
+        ).status_code
+        == 302
+    )
+    rule = services.rules_in(scope(world["manager"], Role.MANAGER))
+    rule = session.scalars(rule).one()
+    page = client.get("/team/assignments").get_data(as_text=True)
+    assert f'id="rule-{rule.id}"' in page
+    assert client.post(f"/assignment-rules/{rule.id}/stop").status_code == 302
+    newcomer = create_user("learner", unit=world["library"])
+    assert services.apply_rules(session, newcomer.memberships[0]) == []  # what joining runs
+    assert services.active_of(session, newcomer.id, track.id) is None
+    # Those who had it keep it.
+    assert services.active_of(session, world["alice"].id, track.id) is not None
+    # Stopping it twice: a clear message (last: the failed request rolls the shared
+    # connection back to where its session began).
+    resp = client.post(f"/assignment-rules/{rule.id}/stop", follow_redirects=True)
+    assert "Newcomers no longer get this track." in resp.get_data(as_text=True)
+
+
+def test_rules_of_other_units_do_not_exist_for_a_manager(
+    client, login, world, session, create_track, create_user
+):
+    track = create_track()
+    other_library = world["stranger"].memberships[0].library
+    other_manager = create_user("manager", unit=other_library)
+    result = services.assign_group(
+        session,
+        track,
+        other_library.id,
+        job_title=None,
+        due_on=TODAY + timedelta(days=5),
+        note="",
+        by=other_manager,
+        reach=scope(other_manager, Role.MANAGER),
+        today=TODAY,
+    )
+    session.commit()
+    login(world["manager"])
+    assert client.post(f"/assignment-rules/{result.rule.id}/stop").status_code == 404
+    assert client.post(f"/api/v1/assignment-rules/{result.rule.id}/stop").status_code == 404
+    assert client.get("/api/v1/assignment-rules").get_json()["items"] == []
+    session.expire_all()
+    assert session.get(type(result.rule), result.rule.id).is_active is True
