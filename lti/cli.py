@@ -34,10 +34,10 @@ def add_platform(
     deployments: tuple[str, ...],
 ) -> None:
     """Register a platform and print the values to paste into it."""
+    from flask import current_app
+
     from lms.errors import ValidationFailed
-    from lms.schema import load
     from lti import services
-    from lti.schemas import PlatformSchema
 
     raw = {
         "name": name,
@@ -49,24 +49,10 @@ def add_platform(
         "token_audience": token_audience,
         "deployment_ids": "\n".join(deployments),
     }
-    from flask import current_app
-
     try:
         # A request context: url_for and the messages' language need one.
         with current_app.test_request_context(), transaction() as session:
-            data = load(PlatformSchema(), raw)
-            platform = services.register_platform(
-                session,
-                name=data["name"],
-                issuer=data["issuer"],
-                client_id=data["client_id"],
-                auth_login_url=data["auth_login_url"],
-                auth_token_url=data["auth_token_url"],
-                jwks_url=data["jwks_url"],
-                token_audience=data.get("token_audience"),
-                deployment_ids=services.split_deployments(data.get("deployment_ids") or ""),
-            )
-            platform_id = platform.id
+            platform_id = services.register_from_form(session, raw).id
     except ValidationFailed as exc:
         problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
         raise click.ClickException(problems) from None

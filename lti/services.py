@@ -94,6 +94,25 @@ def register_platform(
     return platform
 
 
+def register_from_form(session: Session, raw: Any) -> LtiPlatform:
+    """Load the platform form (or the CLI's options) and register the platform."""
+    from lms.schema import load
+    from lti.schemas import PlatformSchema
+
+    data = load(PlatformSchema(), raw)
+    return register_platform(
+        session,
+        name=data["name"],
+        issuer=data["issuer"],
+        client_id=data["client_id"],
+        auth_login_url=data["auth_login_url"],
+        auth_token_url=data["auth_token_url"],
+        jwks_url=data["jwks_url"],
+        token_audience=data.get("token_audience"),
+        deployment_ids=split_deployments(data.get("deployment_ids") or ""),
+    )
+
+
 def add_deployment(session: Session, platform: LtiPlatform, deployment_id: str) -> LtiDeployment:
     if find_deployment(session, platform, deployment_id):
         raise ValidationFailed(

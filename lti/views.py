@@ -49,7 +49,7 @@ from lti.models import (
     LtiPlatform,
     LtiResourceLink,
 )
-from lti.schemas import DeploymentSchema, PlatformSchema
+from lti.schemas import DeploymentSchema
 from lti.validate import LaunchError
 
 log = logging.getLogger(__name__)
@@ -286,18 +286,7 @@ def new_platform() -> Response | tuple[str, int]:
     if request.method == "GET":
         return render_form("lti/platform_form.html", urls=launch.tool_urls())
     try:
-        data = load(PlatformSchema(), request.form)
-        platform = services.register_platform(
-            db.session,
-            name=data["name"],
-            issuer=data["issuer"],
-            client_id=data["client_id"],
-            auth_login_url=data["auth_login_url"],
-            auth_token_url=data["auth_token_url"],
-            jwks_url=data["jwks_url"],
-            token_audience=data.get("token_audience"),
-            deployment_ids=services.split_deployments(data.get("deployment_ids") or ""),
-        )
+        platform = services.register_from_form(db.session, request.form)
     except ValidationFailed as exc:
         return render_form("lti/platform_form.html", errors=exc.errors, urls=launch.tool_urls())
     db.session.commit()
@@ -351,7 +340,10 @@ def register(token: str) -> tuple[str, int] | str:
 @roles_required(Role.ADMIN)
 def platform(platform_id: int) -> str:
     _require_admin()
-    found = _platform(platform_id)
+    return _platform_page(_platform(platform_id))
+
+
+def _platform_page(found: LtiPlatform, **extra: Any) -> str:
     return render_template(
         "lti/platform.html",
         platform=found,
@@ -359,6 +351,7 @@ def platform(platform_id: int) -> str:
         errors={},
         values={},
         consumers=_consumers(found),
+        **extra,
     )
 
 
@@ -373,16 +366,7 @@ def add_consumer(platform_id: int) -> str:
     found = _platform(platform_id)
     consumer, secret = lti11.add_consumer(db.session, found)
     db.session.commit()
-    return render_template(
-        "lti/platform.html",
-        platform=found,
-        urls=launch.tool_urls(),
-        errors={},
-        values={},
-        new_consumer=consumer,
-        new_secret=secret,
-        consumers=_consumers(found),
-    )
+    return _platform_page(found, new_consumer=consumer, new_secret=secret)
 
 
 def _consumers(platform: LtiPlatform) -> list[Any]:
