@@ -376,6 +376,8 @@ def _build(
         totals.setdefault(competence_id, Cell()).add(cell)
     for cell in [*cells.values(), *totals.values()]:
         _finish(cell, suppress)
+    if suppress:
+        _protect_by_difference(cells, totals, columns)
     return Report(
         framework=framework,
         competences=scales.competences(session, framework.id),
@@ -385,6 +387,21 @@ def _build(
         people=people,
         suppress=suppress,
     )
+
+
+def _protect_by_difference(
+    cells: dict[tuple[int, int], Cell], totals: dict[int, Cell], columns: list[Column]
+) -> None:
+    """Secondary suppression: when a row shows its total and hides just one cell, that cell
+    could be worked out as the total minus the others, so the next smallest is hidden too."""
+    for competence_id, total in totals.items():
+        if total.suppressed:
+            continue
+        row = [cells[(c.id, competence_id)] for c in columns if (c.id, competence_id) in cells]
+        hidden = [c for c in row if c.suppressed and c.people]
+        shown = sorted((c for c in row if not c.suppressed and c.people), key=lambda c: c.people)
+        if len(hidden) == 1 and shown:
+            shown[0].suppressed = True
 
 
 def _child_of(depth: int) -> Any:

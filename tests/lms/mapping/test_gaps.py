@@ -217,3 +217,29 @@ def test_tallies_stay_in_step_with_the_levels(session: Session, mw: MappingWorld
     assert tallies == from_levels
     assert tallies[(mw.libraries[0].path, mw.competences[0].id, "librarian")] == (2, 6.0)
     assert tallies[(mw.libraries[0].path, mw.competences[1].id, "librarian")] == (2, 3.0)
+
+
+def test_a_single_hidden_cell_cannot_be_worked_out_from_the_total(
+    session: Session, mw: MappingWorld
+):
+    from lms.orgs import services as orgs
+    from tests.lms.mapping.conftest import person
+
+    # Falun: 4 staff and the manager; Mora: 2; a third municipality with 5 more people.
+    third = orgs.create_unit(session, name="Rättvik", parent=mw.region)
+    library = orgs.create_unit(session, name="Rättviks bibliotek", parent=third)
+    extra = [person(session, "x", f"extra{i}", library) for i in range(5)]
+    session.commit()
+    services.sync_participants(session, mw.round)
+    for someone in [*mw.staff, *extra, mw.users["manager"]]:
+        answer_all(session, mw, someone, [2, 2, 2])
+    searching = mw.competences[0].id
+    report = gaps.unit_report(session, mw.framework, mw.region, suppress=True)
+    falun, mora = mw.munis
+    assert not report.total(searching).suppressed  # 12 people
+    assert report.cell(mora.id, searching).suppressed  # 2 people: hidden
+    # Falun and Rättvik have 5 each, but showing both would give Mora away as the difference.
+    cells = [report.cell(c.id, searching) for c in (falun, third)]
+    assert [c.suppressed for c in cells].count(True) == 1
+    full = gaps.unit_report(session, mw.framework, mw.region, suppress=False)
+    assert not any(full.cell(c.id, searching).suppressed for c in (falun, mora, third))
