@@ -117,6 +117,68 @@ def load(
     return sum(stored) / (time.perf_counter() - begun)
 
 
+def raw_inserts(database_url: str, seconds: float) -> float:
+    """The database's own ceiling: statement rows with their five link rows (the indexes the LRS
+    keeps), inserted in transactions of 100 straight through SQLAlchemy Core, no HTTP, no
+    validation. Run after the HTTP runs, into the same tables."""
+    sys.path.insert(0, str(ROOT))
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    import lms.models  # noqa: F401 - every table
+    from lms.db import Base, make_engine
+
+    engine = make_engine(database_url)
+    statements = Base.metadata.tables["xapi_statements"]
+    links = Base.metadata.tables["xapi_statement_links"]
+    done = 0
+    stop = time.perf_counter() + seconds
+    begun = time.perf_counter()
+    while time.perf_counter() < stop:
+        batch = [statement() for _ in range(100)]
+        now = datetime.now(UTC)
+        with engine.begin() as conn:
+            conn.execute(
+                insert(statements),
+                [
+                    {
+                        "id": s["id"],
+                        "data": json.dumps(s, separators=(",", ":")),
+                        "stored": now,
+                        "actor_ifi": "account::" + s["actor"]["account"]["name"],
+                        "verb_id": s["verb"]["id"],
+                        "activity_id": s["object"]["id"],
+                        "is_voided": False,
+                        "is_voiding": False,
+                    }
+                    for s in batch
+                ],
+            )
+            seqs = conn.execute(
+                statements.select()
+                .with_only_columns(statements.c.id, statements.c.seq)
+                .where(statements.c.id.in_([s["id"] for s in batch]))
+            ).all()
+            conn.execute(
+                insert(links),
+                [
+                    {"seq": seq, "kind": kind, "value": value}
+                    for _id, seq in seqs
+                    for kind, value in (
+                        ("verb", "http://adlnet.gov/expapi/verbs/completed"),
+                        ("agent", f"account::{_id[:8]}"),
+                        ("agent-direct", f"account::{_id[:8]}"),
+                        ("activity", f"http://lib.example/activities/{_id[:6]}"),
+                        ("activity-direct", f"http://lib.example/activities/{_id[:6]}"),
+                    )
+                ],
+            )
+        done += len(batch)
+    engine.dispose()
+    return done / (time.perf_counter() - begun)
+
+
 def serve(
     app_spec: str, env: dict[str, str], workers: int, cwd: Path
 ) -> tuple[subprocess.Popen[bytes], str]:
@@ -191,6 +253,14 @@ def main() -> None:
             single = load(endpoint, auth, 1, args.seconds, args.concurrency)
             batch = load(endpoint, auth, 100, args.seconds, args.concurrency)
             print(f"{name:<28} {single:>12.0f} {batch:>12.0f}", flush=True)
+        if not args.endpoint:
+            for proc in procs:  # the database to itself
+                proc.terminate()
+                proc.wait(timeout=10)
+            procs.clear()
+            url = env["LIBRARENA_DATABASE_URL"]
+            rows = raw_inserts(url, args.seconds)
+            print(f"{'raw inserts (ceiling)':<28} {'':>12} {rows:>12.0f}", flush=True)
     finally:
         for proc in procs:
             proc.terminate()
