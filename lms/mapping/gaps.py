@@ -18,11 +18,11 @@ behind the gap pages, their CSV/XLSX exports and the JSON API.
   is simply needed − mapped. Cells of fewer than :data:`MIN_PEOPLE` people are suppressed for
   those who may see aggregates only (evaluators).
 
-**The query.** One statement: the tallies (:class:`~lms.mapping.models.MappingTally`, the
-current levels added up per library, job title and competence, kept in step on every write)
-under the unit's path are read as one index range, the resolved targets are joined to them,
-and the result is grouped by library and competence; those rows (libraries × competences, not
-people) are then added up per child unit in Python. The number of queries does not depend on
+**The query.** The tallies (:class:`~lms.mapping.models.MappingTally`: the current levels
+added up per library, job title and competence, kept in step on every write) under the unit's
+path are added up per child unit, competence and job title in SQL and the general targets are
+joined to those few rows; a second statement adds what the unit overrides change, for the
+libraries that have one. Neither the number of statements nor the rows they return depend on
 the number of people.
 """
 
@@ -220,6 +220,112 @@ def _overrides(paths: Iterable[str] | None) -> Any:
     )
 
 
+def _child_path(session: Session, path: Any, parent_length: int) -> Any:
+    """'/3/17/42/' under '/3/' → '/3/17/': the path up to the first '/' after the parent's."""
+    rest = func.substr(path, parent_length + 1)
+    slash = func.strpos(rest, "/") if _dialect(session) == "postgresql" else func.instr(rest, "/")
+    return func.substr(path, 1, parent_length + slash)
+
+
+def _aggregate_children(
+    session: Session,
+    framework_id: int,
+    tally_where: ColumnElement[bool],
+    paths: Iterable[str],
+    parent_length: int,
+) -> list[tuple[Any, int, Cell]]:
+    """``(child path, competence_id, Cell)`` rows from the tallies, in two statements.
+
+    The first adds the tallies up per child unit, competence and job title (a few thousand
+    rows, whatever the head count) and joins the general targets to those; the second adds
+    the difference the unit overrides make, for the few libraries that have one.
+    """
+    tally = MappingTally
+    general = aliased(TargetLevel, name="general")
+    child = _child_path(session, tally.unit_path, parent_length)
+    grouped = (
+        select(
+            child.label("child"),
+            tally.competence_id,
+            tally.job_title,
+            func.sum(tally.people).label("n"),
+            func.sum(tally.score_sum).label("s"),
+        )
+        .where(tally.framework_id == framework_id, tally_where)
+        .group_by(child, tally.competence_id, tally.job_title)
+        .subquery("grouped")
+    )
+    target = general.min_level
+    first = (
+        select(
+            grouped.c.child,
+            grouped.c.competence_id,
+            func.sum(grouped.c.n),
+            func.sum(case((target.is_not(None), grouped.c.n), else_=0)),
+            func.sum(grouped.c.s),
+            func.sum(case((target.is_not(None), grouped.c.s), else_=0)),
+            func.sum(target * grouped.c.n),
+        )
+        .select_from(grouped)
+        .outerjoin(
+            general,
+            and_(
+                general.competence_id == grouped.c.competence_id,
+                general.job_title == grouped.c.job_title,
+                general.unit_id.is_(None),
+            ),
+        )
+        .group_by(grouped.c.child, grouped.c.competence_id)
+    )
+    cells: dict[tuple[Any, int], Cell] = {}
+    for key, comp, people_n, targeted, s_score, s_targeted, s_needed in session.execute(first):
+        cells[(key, comp)] = Cell(
+            int(people_n or 0),
+            int(targeted or 0),
+            float(s_score or 0),
+            float(s_targeted or 0),
+            float(s_needed or 0),
+        )
+    overrides = _overrides(paths)
+    no_general = target.is_(None)
+    second = (
+        select(
+            child,
+            tally.competence_id,
+            func.sum((overrides.c.min_level - func.coalesce(target, 0)) * tally.people),
+            func.sum(case((no_general, tally.people), else_=0)),
+            func.sum(case((no_general, tally.score_sum), else_=0)),
+        )
+        .select_from(overrides)
+        .join(
+            tally,
+            and_(
+                tally.framework_id == framework_id,
+                tally.unit_path == overrides.c.unit_path,
+                tally.competence_id == overrides.c.competence_id,
+                tally.job_title == overrides.c.job_title,
+            ),
+        )
+        .outerjoin(
+            general,
+            and_(
+                general.competence_id == tally.competence_id,
+                general.job_title == tally.job_title,
+                general.unit_id.is_(None),
+            ),
+        )
+        .group_by(child, tally.competence_id)
+    )
+    for key, comp, d_needed, d_targeted, d_score in session.execute(second):
+        cell = cells.get((key, comp))
+        if cell is None:
+            continue
+        cell.sum_needed += float(d_needed or 0)
+        cell.targeted += int(d_targeted or 0)
+        cell.sum_score_targeted += float(d_score or 0)
+    return [(key, comp, cell) for (key, comp), cell in cells.items()]
+
+
 def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
@@ -230,61 +336,29 @@ def _aggregate(
     level_where: ColumnElement[bool],
     by: str,
     paths: Iterable[str] | None = None,
-    parent_length: int = 0,
 ) -> list[tuple[Any, int, Cell]]:
-    """``(key, competence_id, Cell)`` rows in one statement; ``by`` is ``child`` (key: the path
-    of the child unit the library lies in, one level below a path ``parent_length`` long),
-    ``user`` (key: user id) or ``all`` (key: None). ``level_where`` picks the
-    people's :class:`MappingLevel` rows; ``paths`` narrows the targets' unit overrides.
-
-    The inner query adds up the levels per library, competence and job title in the order of
-    ``ix_mapping_levels_report`` (one pass over the index, no sort); the targets are joined to
-    those groups, not to each person, since everyone in a group has the same target.
-    """
+    """``(key, competence_id, Cell)`` rows in one statement from people's current levels, for
+    the small reports: ``by`` is ``user`` (key: user id) or ``all`` (key: None). ``level_where``
+    picks the :class:`MappingLevel` rows; ``paths`` narrows the targets' unit overrides."""
     level = MappingLevel
     per_user = [level.user_id] if by == "user" else []
-    inner: Any
-    if by == "child":
-        # Already added up per library, job title and competence (MappingTally).
-        tally = MappingTally
-        inner = (
-            select(
-                tally.unit_path,
-                tally.competence_id,
-                tally.job_title,
-                tally.people.label("n"),
-                tally.score_sum.label("s"),
-            )
-            .where(tally.framework_id == framework_id, level_where)
-            .subquery("tallies")
+    inner = (
+        select(
+            level.unit_path,
+            level.competence_id,
+            level.job_title,
+            *per_user,
+            func.count().label("n"),
+            func.sum(level.score).label("s"),
         )
-    else:
-        inner = (
-            select(
-                level.unit_path,
-                level.competence_id,
-                level.job_title,
-                *per_user,
-                func.count().label("n"),
-                func.sum(level.score).label("s"),
-            )
-            .where(level.framework_id == framework_id, level_where)
-            .group_by(level.unit_path, level.competence_id, level.job_title, *per_user)
-            .subquery("tallies")
-        )
+        .where(level.framework_id == framework_id, level_where)
+        .group_by(level.unit_path, level.competence_id, level.job_title, *per_user)
+        .subquery("tallies")
+    )
     general = aliased(TargetLevel, name="general")
     overrides = _overrides(paths)
     needed = func.coalesce(overrides.c.min_level, general.min_level)
-    keys: list[Any] = []
-    if by == "child":
-        # '/3/17/42/' under '/3/' → '/3/17/': up to the first '/' after the parent's path.
-        rest = func.substr(inner.c.unit_path, parent_length + 1)
-        slash = (
-            func.strpos(rest, "/") if _dialect(session) == "postgresql" else func.instr(rest, "/")
-        )
-        keys = [func.substr(inner.c.unit_path, 1, parent_length + slash).label("child")]
-    elif by == "user":
-        keys = [inner.c.user_id]
+    keys: list[Any] = [inner.c.user_id] if by == "user" else []
     has_target = needed.is_not(None)
     stmt = (
         select(
@@ -421,9 +495,7 @@ def unit_report(session: Session, framework: Framework, unit: OrgUnit, *, suppre
     """A region's, municipality's or library's gaps; its child units are the columns."""
     dialect = session.get_bind().dialect.name
     level_where = _prefix(MappingTally.unit_path, [unit.path], dialect)
-    rows = _aggregate(
-        session, framework.id, level_where, "child", [unit.path], parent_length=len(unit.path)
-    )
+    rows = _aggregate_children(session, framework.id, level_where, [unit.path], len(unit.path))
     where = Scope(paths=(unit.path,)).where(Participant.unit_path)
     depth = len(unit.ancestor_ids)
     children = list(
@@ -448,7 +520,7 @@ def programme_report(
     """A programme's gaps over ``regions`` (those of the programme the reader may see)."""
     paths = [r.path for r in regions]
     level_where = _prefix(MappingTally.unit_path, paths, session.get_bind().dialect.name)
-    rows = _aggregate(session, framework.id, level_where, "child", paths, parent_length=1)
+    rows = _aggregate_children(session, framework.id, level_where, paths, 1)
     where = Scope(paths=tuple(paths)).where(Participant.unit_path)
     columns = [Column(r.id, r.name, str(r.kind), r.path) for r in regions]
     people = _count_people(session, framework.id, where) if rows else 0
