@@ -63,14 +63,20 @@ def _download(built: dashboards.Dashboard, name: str, fmt: str) -> Response:
     )
 
 
-def _page(template: str, build: Builder, **context: Any) -> tuple[str, int]:
+def _page(
+    template: str,
+    build: Builder,
+    on_error: Callable[[], dict[str, Any]] | None = None,
+    **context: Any,
+) -> tuple[str, int]:
     try:
         built = build()
     except ValidationFailed as exc:
         # A filter that cannot be read: the form again with its message, and no figures.
         db.session.rollback()
+        extra = on_error() if on_error is not None else {}
         return render_template(
-            template, built=None, errors=exc.errors, values=request.args, **context
+            template, built=None, errors=exc.errors, values=request.args, **extra, **context
         ), 422
     return render_template(template, built=built, errors={}, values=request.args, **context), 200
 
@@ -185,6 +191,11 @@ def team_export(name: str, fmt: str) -> Response:
 # Coordinator and evaluator
 
 
+def _choices(roles: tuple[Role, ...]) -> dict[str, Any]:
+    """The programme and phase choices, for a form shown again after a refused filter."""
+    return {"programmes": dashboards.visible_programmes(db.session, scope(current_user, *roles))}
+
+
 def _programme() -> dashboards.Dashboard:
     return dashboards.programme(
         db.session,
@@ -210,7 +221,12 @@ def _evaluation() -> dashboards.Dashboard:
 @bp.get("/programme")
 @roles_required(*PROGRAMME_ROLES)
 def programme() -> tuple[str, int]:
-    return _page("reporting/programme.html", _programme, endpoint="reporting.programme")
+    return _page(
+        "reporting/programme.html",
+        _programme,
+        lambda: _choices(PROGRAMME_ROLES),
+        endpoint="reporting.programme",
+    )
 
 
 @bp.get("/programme/<name>.<any(csv, xlsx):fmt>")
@@ -222,7 +238,12 @@ def programme_export(name: str, fmt: str) -> Response:
 @bp.get("/evaluation")
 @roles_required(*EVALUATION_ROLES)
 def evaluation() -> tuple[str, int]:
-    return _page("reporting/programme.html", _evaluation, endpoint="reporting.evaluation")
+    return _page(
+        "reporting/programme.html",
+        _evaluation,
+        lambda: _choices(EVALUATION_ROLES),
+        endpoint="reporting.evaluation",
+    )
 
 
 @bp.get("/evaluation/<name>.<any(csv, xlsx):fmt>")

@@ -281,3 +281,19 @@ def test_evaluator_cannot_see_the_named_dashboards(client: Any, world: Programme
     assert client.get("/reports/programme").status_code == 403
     assert client.get("/reports/team").status_code == 403
     assert client.get("/reports/programme/units.csv").status_code == 403
+
+
+def test_a_refused_filter_keeps_the_choices_and_marks_the_field(
+    client: Any, world: Programme_
+) -> None:
+    query = "programme={programme}&phase={phase}&start=2026-02-30".format(**world.ids)
+    resp = _get(client, world, "coordinator", f"/reports/programme?{query}")
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert f'<option value="{world.ids["programme"]}" selected>Programme A</option>' in html
+    assert 'id="start" name="start" type="date" value="2026-02-30" aria-invalid="true"' in html
+    query = "programme={programme_b}&phase={phase}".format(**world.ids)
+    sign_in(client, world.users["admin"])
+    html = client.get(f"/reports/programme?{query}").get_data(as_text=True)
+    assert '<select id="phase" name="phase" aria-invalid="true"' in html
+    assert "This phase belongs to another programme." in text_of(html)
