@@ -57,6 +57,7 @@ from lms.competences.models import (
 )
 from lms.db import utcnow
 from lms.errors import ValidationFailed
+from lms.schema import Text
 
 #: Larger files are refused before they are read.
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -321,6 +322,18 @@ def export_csv(session: Session, framework: Framework) -> str:
     return out.getvalue()
 
 
+_ANY_TEXT = Text(max_length=10**9)
+
+
+def _is_bad_text(value: str) -> bool:
+    """The same test for control characters and broken encodings as typed form input."""
+    try:
+        _ANY_TEXT.deserialize(value)
+    except ValidationError:
+        return True
+    return False
+
+
 def _cell(value: Any) -> str:
     text = value.strip() if isinstance(value, str) else ""
     # Undo :func:`_safe_cell`, so an exported file imports as it was.
@@ -436,6 +449,17 @@ def parse_csv(data: bytes, framework: Framework) -> list[NodeIn]:
             len(t) > MAX_TEXT for t in description.values()
         ):
             problems.add(where, _("%(where)s: a name or description is too long.", where=where))
+        for column, value in cells.items():
+            if isinstance(value, str) and _is_bad_text(value):
+                problems.add(
+                    where,
+                    _(
+                        "%(where)s, column “%(column)s”: this contains characters that are "
+                        "not valid text.",
+                        where=where,
+                        column=column,
+                    ),
+                )
         code = _cell(cells.get("code"))
         if len(code) > 32:
             problems.add(where, _("%(where)s: the code is longer than 32 characters.", where=where))
@@ -482,7 +506,9 @@ def _ref(title: str, identifier: str, uri: str) -> dict[str, str]:
 
 def export_case(session: Session, framework: Framework, base_uri: str) -> dict[str, Any]:
     """The framework as a CASE 1.1 CFPackage. ``base_uri`` ends with a slash; the URIs of the
-    package, its document and its items resolve there (``competences_api.case_*``)."""
+    package, its document and its items resolve there (``competences_api.case_*``).
+
+    The texts are copies: changing the package never changes the framework's rows."""
     fallback = framework.fallback_locale
     changed = _stamp(framework.updated_at)
     doc_uri = f"{base_uri}CFDocuments/{framework.uuid}"
@@ -507,7 +533,9 @@ def export_case(session: Session, framework: Framework, base_uri: str) -> dict[s
             "CFItemType": "Area" if node.kind is NodeKind.AREA else "Competence",
             "language": fallback,
             "lastChangeDateTime": changed,
-            "extensions": {EXTENSION: {"name": node.name, "description": node.description}},
+            "extensions": {
+                EXTENSION: {"name": dict(node.name), "description": dict(node.description)}
+            },
         }
         if node.code:
             item["humanCodingScheme"] = node.code
@@ -551,8 +579,8 @@ def export_case(session: Session, framework: Framework, base_uri: str) -> dict[s
             "lastChangeDateTime": changed,
             "extensions": {
                 EXTENSION: {
-                    "label": level.label,
-                    "descriptor": level.descriptor,
+                    "label": dict(level.label),
+                    "descriptor": dict(level.descriptor),
                     "is_default": level.is_default,
                     "is_proficient": level.is_proficient,
                 }
@@ -572,9 +600,9 @@ def export_case(session: Session, framework: Framework, base_uri: str) -> dict[s
         "extensions": {
             EXTENSION: {
                 "slug": framework.slug,
-                "name": framework.name,
-                "description": framework.description,
-                "scale_name": scale.name,
+                "name": dict(framework.name),
+                "description": dict(framework.description),
+                "scale_name": dict(scale.name),
             }
         },
     }
@@ -633,7 +661,7 @@ class _Language(fields.String):
 
 
 def _texts_field() -> fields.Dict:
-    return fields.Dict(keys=_Language(), values=fields.String(), load_default=dict)
+    return fields.Dict(keys=_Language(), values=Text(max_length=MAX_TEXT), load_default=dict)
 
 
 class _Strict(Schema):
@@ -664,19 +692,19 @@ class _NodeRef(_Strict):
 
 class CFDocumentSchema(_Strict):
     identifier = _Uuid(required=True)
-    title = fields.String(required=True)
+    title = Text(required=True, max_length=200)
     language = _Language(load_default=None)
-    description = fields.String(load_default="")
-    notes = fields.String(load_default="")
+    description = Text(max_length=MAX_TEXT, load_default="", allow_none=False)
+    notes = Text(max_length=500, load_default="", allow_none=False)
     extensions = fields.Nested(_Extensions, load_default=None)
 
 
 class CFItemSchema(_Strict):
     identifier = _Uuid(required=True)
-    fullStatement = fields.String(required=True)
+    fullStatement = Text(required=True, max_length=300)
     CFItemType = fields.String(required=True)
-    humanCodingScheme = fields.String(load_default="")
-    notes = fields.String(load_default="")
+    humanCodingScheme = Text(max_length=32, load_default="", allow_none=False)
+    notes = Text(max_length=MAX_TEXT, load_default="", allow_none=False)
     language = _Language(load_default=None)
     extensions = fields.Nested(_Extensions, load_default=None)
 
@@ -691,8 +719,6 @@ class CFItemSchema(_Strict):
                 ),
                 "CFItemType",
             )
-        if len(data.get("humanCodingScheme") or "") > 32:
-            raise ValidationError(_("At most 32 characters, please."), "humanCodingScheme")
 
 
 class CFAssociationSchema(_Strict):
@@ -713,8 +739,8 @@ class CFAssociationSchema(_Strict):
 
 class CFLevelSchema(_Strict):
     score = fields.Integer(required=True)
-    quality = fields.String(load_default="")
-    description = fields.String(load_default="")
+    quality = Text(max_length=100, load_default="", allow_none=False)
+    description = Text(max_length=1000, load_default="", allow_none=False)
     extensions = fields.Nested(_Extensions, load_default=None)
 
 
@@ -723,7 +749,7 @@ class CFCriterionSchema(_Strict):
 
 
 class CFRubricSchema(_Strict):
-    title = fields.String(load_default="")
+    title = Text(max_length=200, load_default="", allow_none=False)
     CFRubricCriteria = fields.List(fields.Nested(CFCriterionSchema), load_default=list)
 
 

@@ -6,6 +6,8 @@ import io
 import json
 
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from lms.competences import exchange, services
 from lms.competences.models import Framework, Node
@@ -170,23 +172,23 @@ def test_case_uris_resolve(client, session, create_user, login, make_framework):
     assert client.get("/api/v1/case/CFPackages/nothing").status_code == 404
 
 
+def _multipart(payload: bytes, filename: str) -> dict:
+    """A multipart body built in memory: the test client would spool a big one to a temporary
+    file of its own and leave it open."""
+    upload = FileStorage(io.BytesIO(payload), filename=filename, content_type="text/plain")
+    boundary, body = encode_multipart({"file": upload})
+    return {"data": body, "content_type": f"multipart/form-data; boundary={boundary}"}
+
+
 def test_oversized_uploads_are_refused(client, session, create_user, login, make_framework):
     fw = make_framework(areas=1, per_area=1)
     login(create_user("coordinator"))
     just_over = b"id,parent_id,kind,name_en\n" + b"x" * exchange.MAX_UPLOAD_BYTES
-    resp = client.post(
-        f"/competences/{fw.id}/import",
-        data={"file": (io.BytesIO(just_over), "big.csv")},
-        content_type="multipart/form-data",
-    )
+    resp = client.post(f"/competences/{fw.id}/import", **_multipart(just_over, "big.csv"))
     assert resp.status_code == 422
     assert "larger than 2 MB" in resp.get_data(as_text=True)
     far_over = b"x" * (3 * exchange.MAX_UPLOAD_BYTES)
-    resp = client.post(
-        "/competences/import",
-        data={"file": (io.BytesIO(far_over), "big.json")},
-        content_type="multipart/form-data",
-    )
+    resp = client.post("/competences/import", **_multipart(far_over, "big.json"))
     assert resp.status_code == 413
     resp = client.post(f"/api/v1/frameworks/import?format=csv&framework_id={fw.id}", data=far_over)
     assert resp.status_code == 413

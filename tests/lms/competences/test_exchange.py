@@ -325,3 +325,20 @@ def test_case_package_from_another_tool_imports(session):
     assert rows[1].node.uuid == comp
     # Without a rubric the framework keeps its default scale.
     assert len(services.levels(fw)) == 4
+
+
+def test_control_characters_and_lone_surrogates_are_refused(session, make_framework):
+    fw = make_framework(areas=1, per_area=1)
+    before = shape(session, fw)
+    csv_text = "id,parent_id,kind,name_en\na,,area,Bell\x07 here\n"
+    errors = _problems(lambda: exchange.import_csv(session, fw, csv_text.encode()))
+    assert "not valid text" in errors["Row 2"][0]
+    package = exchange.export_case(session, fw, BASE)
+    package["CFItems"][0]["fullStatement"] = "\ud800"
+    package["CFItems"][1]["extensions"]["librarena"]["name"]["sv"] = "x" * 5000
+    data = json.dumps(package).encode()
+    errors = _problems(lambda: exchange.import_case(session, data))
+    assert "not valid text" in errors["CFItems[0].fullStatement"][0]
+    assert any(k.startswith("CFItems[1].extensions") for k in errors)
+    session.expire_all()
+    assert shape(session, fw) == before
