@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from flask import current_app
 
 from lms.db import utcnow
@@ -144,6 +148,36 @@ def check_signature(statement: dict[str, Any], jws: bytes, path: str) -> None:
     ignore = ("attachments",) if "id" in payload else ("attachments", "id")
     if _comparable(payload, ignore=ignore) != _comparable(statement, ignore=ignore):
         raise fail(path, "the JWS payload does not match the statement")
+    if "x5c" in header:
+        _verify_x5c(header, f"{header_b64}.{payload_b64}".encode(), signature_b64, path)
+
+
+_JWS_HASHES: dict[str, hashes.HashAlgorithm] = {
+    "RS256": hashes.SHA256(),
+    "RS384": hashes.SHA384(),
+    "RS512": hashes.SHA512(),
+}
+
+
+def _verify_x5c(header: dict[str, Any], signed: bytes, signature_b64: str, path: str) -> None:
+    """A JWS that names its certificate (``x5c``, RFC 7515 §4.1.6) must verify with that
+    certificate's public key: the signer's first, the chain after it.
+    https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Data.md#26-signed-statements
+    """
+    chain = header["x5c"]
+    if not isinstance(chain, list) or not chain or not isinstance(chain[0], str):
+        raise fail(path, "the JWS x5c header must be a list of certificates")
+    try:
+        certificate = x509.load_der_x509_certificate(base64.b64decode(chain[0], validate=True))
+        key = certificate.public_key()
+    except (ValueError, binascii.Error):
+        raise fail(path, "the JWS x5c certificate cannot be read") from None
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise fail(path, "the JWS x5c certificate does not hold an RSA key")
+    try:
+        key.verify(_b64url(signature_b64), signed, padding.PKCS1v15(), _JWS_HASHES[header["alg"]])
+    except InvalidSignature:
+        raise fail(path, "the signature does not verify with its x5c certificate") from None
 
 
 def check_parts(statements: list[dict[str, Any]], parts: list[Part] | None) -> None:

@@ -265,6 +265,61 @@ def test_statements_signed_payload_must_match_and_alg_be_rs(
         assert resp.status_code == status, (alg, resp.get_json())
 
 
+def _signed_with_certificate(payload: dict[str, Any], *, tamper: bool = False) -> bytes:
+    """A real RS256 JWS whose header carries the signer's self-signed certificate (x5c)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Signer")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    der = cert.public_bytes(serialization.Encoding.DER)
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+    header = b64(json.dumps({"alg": "RS256", "x5c": [base64.b64encode(der).decode()]}).encode())
+    body = b64(json.dumps(payload).encode())
+    signature = key.sign(f"{header}.{body}".encode(), padding.PKCS1v15(), hashes.SHA256())
+    if tamper:
+        signature = bytes([signature[0] ^ 1]) + signature[1:]
+    return f"{header}.{body}.{b64(signature)}".encode()
+
+
+def test_statements_signature_verifies_with_its_x5c_certificate(
+    client: FlaskClient, headers: dict[str, str]
+) -> None:
+    usage = "http://adlnet.gov/expapi/attachments/signature"
+    for tamper, status in ((False, 200), (True, 400)):
+        statement = make_statement(id=new_id())
+        jws = _signed_with_certificate(statement, tamper=tamper)
+        signed = {**statement, "attachments": [_attachment(jws, usage)]}
+        body, ctype = _multipart(signed, jws)
+        body = body.replace(b"Content-Type: text/plain", b"Content-Type: application/octet-stream")
+        resp = client.post(
+            "/xapi/statements", data=body, headers={**headers, "Content-Type": ctype}
+        )
+        assert resp.status_code == status, resp.get_json()
+        if status == 400:
+            assert "x5c" in resp.get_json()["message"]
+            got = client.get(f"/xapi/statements?statementId={statement['id']}", headers=headers)
+            assert got.status_code == 404  # nothing stored
+
+
 def test_statements_alternate_syntax_put_and_get(
     client: FlaskClient, headers: dict[str, str]
 ) -> None:
