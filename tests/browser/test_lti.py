@@ -23,7 +23,7 @@ from lms.db import db
 from lti import services
 from lti.models import LtiPlatform
 from tests.browser.conftest import LiveServer, assert_accessible, visit
-from tests.lti.platform import CLIENT_ID, DEPLOYMENT_ID, ISSUER, Platform
+from tests.lti.platform import CLIENT_ID, DEPLOYMENT_ID, INSTRUCTOR, ISSUER, Platform
 
 pytestmark = pytest.mark.browser
 
@@ -35,6 +35,7 @@ class PlatformServer:
     def __init__(self, platform: Platform, target: str) -> None:
         self.platform = platform
         self.target = target
+        self.deep_linked: list[dict[str, Any]] = []
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
@@ -43,9 +44,19 @@ class PlatformServer:
                 __import__("json").dumps(self.platform.jwks()), mimetype="application/json"
             )
         elif request.path == "/auth":
-            posted = self.platform.id_token_for(
-                request.url, custom={"target": self.target}, locale="sv-SE"
-            )
+            if request.args.get("lti_message_hint") == "dl":
+                posted = self.platform.id_token_for(
+                    request.url,
+                    roles=[INSTRUCTOR],
+                    deep_linking=True,
+                    locale="en-GB",
+                    sub="teacher-1",
+                    name="Tove Lärare",
+                )
+            else:
+                posted = self.platform.id_token_for(
+                    request.url, custom={"target": self.target}, locale="sv-SE"
+                )
             response = Response(
                 f"""<!doctype html><html lang="en"><body>
                 <form id="f" method="post" action="{html.escape(posted["launch_url"])}">
@@ -54,8 +65,38 @@ class PlatformServer:
                 </form><script>document.getElementById("f").submit();</script></body></html>""",
                 mimetype="text/html",
             )
-        elif request.path == "/course":
-            login = html.escape(self.platform.login_url())
+        elif request.path == "/deep-link-return" and request.method == "POST":
+            items = self.platform.config.validate_deeplinking_resp({"JWT": request.form["JWT"]})
+            self.deep_linked = items
+            titles = "".join(f"<li>{html.escape(i['title'])}</li>" for i in items)
+            response = Response(
+                f'<!doctype html><html lang="en"><head><title>Added</title></head><body>'
+                f"<h1>Added to the course</h1><ul>{titles}</ul></body></html>",
+                mimetype="text/html",
+            )
+        elif request.path == "/openid-configuration":
+            base = request.host_url.rstrip("/")
+            response = Response(
+                __import__("json").dumps(
+                    {
+                        "issuer": base,
+                        "authorization_endpoint": base + "/auth",
+                        "token_endpoint": base + "/token",
+                        "jwks_uri": base + "/jwks",
+                        "registration_endpoint": base + "/register",
+                    }
+                ),
+                mimetype="application/json",
+            )
+        elif request.path == "/register" and request.method == "POST":
+            response = Response(
+                '{"client_id": "dynamic-1", "https://purl.imsglobal.org/spec/'
+                'lti-tool-configuration": {"deployment_id": "d1"}}',
+                mimetype="application/json",
+            )
+        elif request.path in ("/course", "/dl"):
+            hint = "dl" if request.path == "/dl" else "resource-link-1"
+            login = html.escape(self.platform.login_url(hint=hint))
             response = Response(
                 f"""<!doctype html><html lang="en"><head><title>Platform course</title></head>
                 <body><h1>Platform course</h1>
@@ -70,6 +111,8 @@ class PlatformServer:
 
 @pytest.fixture(scope="module")
 def platform_server(live_server: LiveServer) -> Iterator[tuple[str, Platform, Course]]:
+    """The platform, its server's address and a published demo course; the running
+    :class:`PlatformServer` is ``platform.server``."""
     with live_server.app.app_context():
         course = db.session.scalars(
             select(Course).where(Course.is_published).order_by(Course.id)
@@ -77,10 +120,10 @@ def platform_server(live_server: LiveServer) -> Iterator[tuple[str, Platform, Co
         assert course is not None
         db.session.expunge(course)
     platform = Platform(live_server.app, tool=live_server.url)
-    server = make_server(
-        "127.0.0.1", 0, PlatformServer(platform, f"course:{course.id}"), threaded=True
-    )
+    platform.server = PlatformServer(platform, f"course:{course.id}")  # type: ignore[attr-defined]
+    server = make_server("127.0.0.1", 0, platform.server, threaded=True)  # type: ignore[attr-defined]
     base = f"http://127.0.0.1:{server.port}"
+    platform.pages = base
     with live_server.app.app_context():
         existing = db.session.scalars(
             select(LtiPlatform).where(LtiPlatform.issuer == ISSUER)
@@ -182,3 +225,54 @@ def test_admin_registers_a_platform_and_copies_the_urls(
     copy = page.locator("button[data-copy='url-jwks']")
     expect(copy).to_be_visible()  # shown by the script: progressive enhancement
     expect(page.locator("#url-jwks")).to_have_text(live_server.url + "/lti/jwks")
+
+
+def test_instructor_deep_links_a_course_and_sees_the_platform_course(
+    page: Page, platform_server: tuple[str, Platform, Course], live_server: LiveServer
+) -> None:
+    base, platform, course = platform_server
+    page.goto(base + "/dl")
+    expect(page.frame_locator("#tool").locator("main h1")).to_have_count(1, timeout=15000)
+    tool = next(f for f in page.frames if f.url.startswith(live_server.url))
+    assert tool.url.endswith("/lti/pick"), tool.url
+    # the same session, top level (platform and tool share the loopback's site)
+    visit(page, "/lti/pick")
+    assert_accessible(page)
+    with live_server.app.app_context():
+        title = db.session.get(Course, course.id).translation("en").title  # type: ignore[union-attr]
+    page.fill("#q", title[:12])
+    page.locator("form[role=search] button").click()
+    page.locator(f"input[value='course:{course.id}']").check()
+    page.get_by_role("button", name="Add to the platform").click()
+    expect(page.locator("h1")).to_have_text("Added to the course")
+    [item] = platform.server.deep_linked  # type: ignore[attr-defined]
+    assert item["custom"] == {"target": f"course:{course.id}"}
+    assert item["lineItem"]["scoreMaximum"] == 100
+    # the teacher's platform course: members and grades
+    visit(page, "/lti/contexts")
+    assert_accessible(page)
+    page.get_by_role("link", name="Bibliotekskurs").click()
+    expect(page.locator("main h1")).to_have_text("Bibliotekskurs")
+    assert_accessible(page)
+    visit(page, "/lti/unlinked")
+    assert_accessible(page)
+
+
+def test_platform_registers_itself_dynamically(
+    page: Page, platform_server: tuple[str, Platform, Course], live_server: LiveServer
+) -> None:
+    from lti import registration
+
+    base, _platform, _course = platform_server
+    with live_server.app.test_request_context():
+        link = registration.new_link()
+    page.goto(link + "?openid_configuration=" + base + "/openid-configuration")
+    expect(page.locator("main h1")).to_have_text("Librarena is registered")
+    assert_accessible(page)
+    with live_server.app.app_context():
+        registered = db.session.scalars(
+            select(LtiPlatform).where(LtiPlatform.client_id == "dynamic-1")
+        ).one()
+        assert registered.issuer == base
+        db.session.delete(registered)
+        db.session.commit()

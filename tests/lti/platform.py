@@ -97,6 +97,8 @@ class Platform:
     app: Flask
     #: Where the tool is (its BASE_URL).
     tool: str = TOOL
+    #: Where the platform's own pages are (the deep-linking return), when served for real.
+    pages: str = ISSUER
     private_pem: str = field(default_factory=new_private_pem)
     jwks_status: int = 200
     jwks_cache_control: str = "max-age=600"
@@ -303,7 +305,7 @@ class Platform:
         )
         launch.set_nrps(ISSUER + f"/context/{context_id}/members")
         if deep_linking:
-            launch.set_dl(ISSUER + "/deep-link-return", title="Pick", extra_data={"x": "echo"})
+            launch.set_dl(self.pages + "/deep-link-return", title="Pick", extra_data={"x": "echo"})
         if extra:
             launch.set_extra_claims(extra)
         launch.set_id_token_expiration(expiration)
