@@ -7,6 +7,9 @@ assignment of anyone else does not exist for them. Errors come from :mod:`lms.er
 
 - ``GET /api/v1/tracks`` — published tracks (and drafts one may edit)
 - ``GET /api/v1/tracks/<id>`` — one track with its steps
+- ``POST /api/v1/tracks``, ``PUT /api/v1/tracks/<id>``, ``POST …/publish`` — build a track
+  (coordinators and administrators of its unit); ``POST|PUT …/steps`` add and reorder steps,
+  ``DELETE …/steps/<id>`` removes one
 - ``GET /api/v1/assignments`` — the caller's own assignments, with progress
 - ``POST /api/v1/assignments`` — assign a track to a person or a unit (managers)
 - ``GET /api/v1/team/assignments`` — the caller's staff's active assignments (managers)
@@ -32,20 +35,27 @@ from lms.assignments import services
 from lms.assignments.models import Assignment, AssignmentRule, Track
 from lms.assignments.schemas import (
     ApiAssignSchema,
+    ApiTrackSchema,
     AssignmentOut,
     AssignTarget,
     ExtendSchema,
     GroupAssignmentOut,
+    OrderSchema,
+    PublishSchema,
     RemindersSchema,
     RuleOut,
+    StepSchema,
     TeamQuerySchema,
     TrackOut,
+    step_data,
+    track_texts,
 )
-from lms.assignments.views import _edit_scope, _manager_scope, _today, _visible
+from lms.assignments.views import _edit_scope, _editable, _manager_scope, _today, _visible
 from lms.auth.models import Role
 from lms.auth.permissions import require, scope
 from lms.db import db
-from lms.errors import NotFound, error_response
+from lms.errors import NotFound, ValidationFailed, error_response
+from lms.orgs.models import OrgUnit
 from lms.orgs.schemas import PageQuerySchema
 from lms.schema import load
 
@@ -154,6 +164,98 @@ def tracks() -> Response:
 def track(track_id: int) -> Response:
     """One track with its steps, in the caller's language."""
     return jsonify(track_json(_visible(track_id), with_steps=True))
+
+
+def _body() -> Any:
+    return request.get_json(silent=True)
+
+
+def _track_input(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "texts": track_texts(data),
+        "fallback_locale": data["fallback_locale"],
+        "is_ordered": data["is_ordered"],
+        "effort_hours": data["effort_hours"] or 0,
+        "job_titles": data["job_titles"],
+    }
+
+
+@bp.post("/tracks")
+@documented(response=TrackOut)
+def create_track() -> tuple[Response, int]:
+    """Create an unpublished track (coordinators and administrators) for ``owner_unit_id``."""
+    reach = _edit_scope()
+    require(not reach.is_empty)
+    data = load(ApiTrackSchema(), _body())
+    owner = None
+    if data.get("owner_unit_id") is not None:
+        owner = db.session.get(OrgUnit, data["owner_unit_id"])
+        if owner is None or not reach.contains(owner):
+            raise ValidationFailed(errors={"owner_unit_id": [_("Choose one of the options.")]})
+    elif not reach.everywhere:
+        raise ValidationFailed(errors={"owner_unit_id": [_("This field is required.")]})
+    made = services.create_track(
+        db.session, owner_unit=owner, by=current_user, **_track_input(data)
+    )
+    db.session.commit()
+    return jsonify(track_json(services.load_track(db.session, made.id), with_steps=True)), 201
+
+
+@bp.put("/tracks/<int:track_id>")
+@documented(response=TrackOut)
+def update_track(track_id: int) -> Response:
+    """Change a track's texts, rules, effort and audience."""
+    found = _editable(track_id)
+    data = load(ApiTrackSchema(), _body())
+    services.update_track(db.session, found, **_track_input(data))
+    db.session.commit()
+    return jsonify(track_json(found, with_steps=True))
+
+
+@bp.post("/tracks/<int:track_id>/publish")
+@documented(response=TrackOut)
+def publish_track(track_id: int) -> Response:
+    """Publish (``published: true``) or unpublish a track; one without steps is refused."""
+    found = _editable(track_id)
+    data = load(PublishSchema(), _body())
+    services.publish(db.session, found, data["published"])
+    db.session.commit()
+    return jsonify(track_json(found, with_steps=True))
+
+
+@bp.post("/tracks/<int:track_id>/steps")
+@documented(response=TrackOut)
+def add_step(track_id: int) -> tuple[Response, int]:
+    """Add a step at the end: ``kind`` and its target (``course_id``, ``module_id``,
+    ``series_id``, or ``prompt_<locale>`` for a reflection), ``is_required``."""
+    found = _editable(track_id)
+    data = load(StepSchema(), _body())
+    services.add_step(db.session, found, **step_data(data))
+    db.session.commit()
+    return jsonify(track_json(services.load_track(db.session, track_id), with_steps=True)), 201
+
+
+@bp.put("/tracks/<int:track_id>/steps")
+@documented(response=TrackOut)
+def reorder_steps(track_id: int) -> Response:
+    """Put the steps in the order of ``order`` (every step id once)."""
+    found = _editable(track_id)
+    data = load(OrderSchema(), _body())
+    services.reorder_steps(db.session, found, data["order"])
+    db.session.commit()
+    return jsonify(track_json(services.load_track(db.session, track_id), with_steps=True))
+
+
+@bp.delete("/tracks/<int:track_id>/steps/<int:step_id>")
+def delete_step(track_id: int, step_id: int) -> Response:
+    """Remove a step (204); a published track keeps at least one required step."""
+    found = _editable(track_id)
+    step = next((s for s in found.steps if s.id == step_id), None)
+    if step is None:
+        raise NotFound()
+    services.delete_step(db.session, step)
+    db.session.commit()
+    return Response(status=204)
 
 
 def _with_tracks(stmt: Any) -> Any:

@@ -122,6 +122,16 @@ class AssignSchema(FormSchema):
             raise ValidationError(_("Choose a library or a municipality."), "unit_id")
 
 
+class ApiTrackSchema(TrackSchema):
+    """A track through the API, which names the unit it is made for (none: administrators)."""
+
+    owner_unit_id = Integer()
+
+
+class OrderSchema(FormSchema):
+    order = fields.List(Integer(), required=True)
+
+
 class ApiAssignSchema(AssignSchema):
     track_id = Integer(required=True)
 

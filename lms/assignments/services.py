@@ -251,6 +251,7 @@ def move_step(session: Session, step: TrackStep, offset: int) -> None:
     steps[at], steps[to] = steps[to], steps[at]
     for position, each in enumerate(steps):
         each.position = position
+    step.track.steps.sort(key=lambda s: s.position)
     session.flush()
 
 
@@ -261,6 +262,7 @@ def reorder_steps(session: Session, track: Track, step_ids: Sequence[int]) -> No
         raise ValidationFailed(errors={"steps": [_("Name every step of the track exactly once.")]})
     for position, ident in enumerate(step_ids):
         by_id[ident].position = position
+    track.steps.sort(key=lambda s: s.position)  # the loaded collection reads in the new order
     session.flush()
 
 

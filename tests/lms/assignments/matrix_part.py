@@ -54,6 +54,10 @@ API_ASSIGN_STAFF_A: dict[str, Any] = {"target": "person", "due_on": SOON}
 API_ASSIGN_STAFF_B: dict[str, Any] = {"target": "person", "due_on": SOON}
 NEW_TRACK_A: dict[str, Any] = {"title_en": "New", "fallback_locale": "en"}
 NEW_TRACK_B: dict[str, Any] = {"title_en": "New", "fallback_locale": "en"}
+API_TRACK_A: dict[str, Any] = {"title_en": "New", "fallback_locale": "en"}
+API_TRACK_B: dict[str, Any] = {"title_en": "New", "fallback_locale": "en"}
+ORDER_A: dict[str, Any] = {}
+ORDER_B: dict[str, Any] = {}
 
 
 def add_world(session: Session, users: dict[str, User], ids: dict[str, Any]) -> None:
@@ -104,6 +108,10 @@ def add_world(session: Session, users: dict[str, User], ids: dict[str, Any]) -> 
     API_ASSIGN_STAFF_B.update(track_id=track_b.id, user_id=ids["staff_b"])
     NEW_TRACK_A["owner_unit"] = str(region_a.id)
     NEW_TRACK_B["owner_unit"] = str(region_b.id)
+    API_TRACK_A["owner_unit_id"] = region_a.id
+    API_TRACK_B["owner_unit_id"] = region_b.id
+    ORDER_A["order"] = [track_a.steps[0].id]
+    ORDER_B["order"] = [track_b.steps[0].id]
 
 
 EDITORS = ORG_ADMINS
@@ -340,6 +348,88 @@ CASES: list[Case] = [
         "GET",
         "/api/v1/tracks/{tr_draft_b}",
         rule(200, ADMIN_ONLY, denied=404, anonymous=401),
+    ),
+    Case(
+        "assignments_api.create_track",
+        "POST",
+        "/api/v1/tracks",
+        rule(201, EDITORS, anonymous=401),
+        json=API_TRACK_A,
+    ),
+    Case(
+        "assignments_api.create_track",
+        "POST",
+        "/api/v1/tracks?forged=region_b",
+        rule(201, ADMIN_ONLY, anonymous=401, overrides={"coordinator": 422, "admin_a": 422}),
+        json=API_TRACK_B,
+    ),
+    Case(
+        "assignments_api.update_track",
+        "PUT",
+        "/api/v1/tracks/{tr_track_a}",
+        rule(200, EDITORS, anonymous=401),
+        json=TRACK,
+    ),
+    Case(
+        "assignments_api.update_track",
+        "PUT",
+        "/api/v1/tracks/{tr_track_b}",
+        rule(200, ADMIN_ONLY, anonymous=401),
+        json=TRACK,
+    ),
+    Case(
+        "assignments_api.publish_track",
+        "POST",
+        "/api/v1/tracks/{tr_track_a}/publish",
+        rule(200, EDITORS, anonymous=401),
+        json={"published": False},
+    ),
+    Case(
+        "assignments_api.publish_track",
+        "POST",
+        "/api/v1/tracks/{tr_track_b}/publish",
+        rule(200, ADMIN_ONLY, anonymous=401),
+        json={"published": False},
+    ),
+    Case(
+        "assignments_api.add_step",
+        "POST",
+        "/api/v1/tracks/{tr_track_a}/steps",
+        rule(201, EDITORS, anonymous=401),
+        json=STEP,
+    ),
+    Case(
+        "assignments_api.add_step",
+        "POST",
+        "/api/v1/tracks/{tr_track_b}/steps",
+        rule(201, ADMIN_ONLY, anonymous=401),
+        json=STEP,
+    ),
+    Case(
+        "assignments_api.reorder_steps",
+        "PUT",
+        "/api/v1/tracks/{tr_track_a}/steps",
+        rule(200, EDITORS, anonymous=401),
+        json=ORDER_A,
+    ),
+    Case(
+        "assignments_api.reorder_steps",
+        "PUT",
+        "/api/v1/tracks/{tr_track_b}/steps",
+        rule(200, ADMIN_ONLY, anonymous=401),
+        json=ORDER_B,
+    ),
+    Case(
+        "assignments_api.delete_step",
+        "DELETE",
+        "/api/v1/tracks/{tr_draft_a}/steps/{tr_step_draft_a}",
+        rule(204, EDITORS, anonymous=401),
+    ),
+    Case(
+        "assignments_api.delete_step",
+        "DELETE",
+        "/api/v1/tracks/{tr_track_b}/steps/{tr_step_b}",
+        rule(422, ADMIN_ONLY, anonymous=401),
     ),
     Case("assignments_api.mine", "GET", "/api/v1/assignments", API_SIGNED_IN),
     Case(

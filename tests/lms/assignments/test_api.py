@@ -133,3 +133,49 @@ def test_openapi_documents_tracks_assignments_and_plans(client, login, world):
     ):
         assert path in paths, path
     assert "post" in paths["/api/v1/assignments"]
+
+
+def test_coordinator_builds_a_track_through_the_api(
+    client, login, session, create_user, create_unit, create_course
+):
+    region = create_unit("region")
+    coordinator = create_user("coordinator", unit=region)
+    course = create_course()
+    login(coordinator)
+    bad = client.post(
+        "/api/v1/tracks", json={"title_sv": "Bara svenska", "owner_unit_id": region.id}
+    )
+    assert bad.status_code == 422
+    assert "title_en" in bad.get_json()["errors"]
+    made = client.post(
+        "/api/v1/tracks",
+        json={"title_en": "API track", "owner_unit_id": region.id, "job_titles": ["manager"]},
+    )
+    assert made.status_code == 201
+    track_id = made.get_json()["id"]
+    assert made.get_json()["job_titles"] == ["manager"]
+    refused = client.post(f"/api/v1/tracks/{track_id}/publish", json={"published": True})
+    assert refused.status_code == 422
+    assert "steps" in refused.get_json()["errors"]
+    first = client.post(
+        f"/api/v1/tracks/{track_id}/steps", json={"kind": "course", "course_id": course.id}
+    )
+    assert first.status_code == 201
+    assert (
+        client.post(f"/api/v1/tracks/{track_id}/steps", json={"kind": "module"}).status_code == 422
+    )
+    second = client.post(
+        f"/api/v1/tracks/{track_id}/steps",
+        json={"kind": "reflection", "prompt_en": "Why?", "is_required": True},
+    ).get_json()
+    ids = [s["id"] for s in second["steps"]]
+    assert (
+        client.put(f"/api/v1/tracks/{track_id}/steps", json={"order": ids[:1]}).status_code == 422
+    )
+    reordered = client.put(f"/api/v1/tracks/{track_id}/steps", json={"order": ids[::-1]})
+    assert [s["kind"] for s in reordered.get_json()["steps"]] == ["reflection", "course"]
+    published = client.post(f"/api/v1/tracks/{track_id}/publish", json={"published": True})
+    assert published.get_json()["is_published"] is True
+    assert client.delete(f"/api/v1/tracks/{track_id}/steps/{ids[0]}").status_code == 204
+    # The last required step of a published track stays.
+    assert client.delete(f"/api/v1/tracks/{track_id}/steps/{ids[1]}").status_code == 422
