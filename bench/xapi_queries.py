@@ -4,8 +4,9 @@
 
 Fills a fresh SQLite store through the LRS's own service (batches of 500, as a client posting
 batches would), then times GET with an agent, verb, activity, registration or related_agents
-filter and limit=100 through the WSGI app (no network), 200 requests each. The issue's target:
-p50 under 20 ms at 1,000,000 statements and no more than 2x the time at 10,000.
+filter and limit=100 through the WSGI app (no network), 200 requests each, and prints the
+process's peak memory (max RSS). The issue's targets: p50 under 20 ms at 1,000,000 statements
+and no more than 2x the time at 10,000; a worker under 300 MB while it runs.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -107,14 +109,22 @@ def main() -> None:
         },
     }
     stored = 0
-    print(f"{'statements':>10} {'insert/s':>9} " + " ".join(f"{name:>14}" for name in queries))
+    print(
+        f"{'statements':>10} {'insert/s':>9} "
+        + " ".join(f"{name:>14}" for name in queries)
+        + f" {'max RSS':>9}"
+    )
     test_client = app.test_client()
     for size in sizes:
         rate = fill(app, stored, size, header)
         stored = size
         results = [p50(test_client, headers, params) for params in queries.values()]
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
         print(
-            f"{size:>10} {rate:>9.0f} " + " ".join(f"{ms:>11.2f} ms" for ms in results), flush=True
+            f"{size:>10} {rate:>9.0f} "
+            + " ".join(f"{ms:>11.2f} ms" for ms in results)
+            + f" {rss_mb:>6.0f} MB",
+            flush=True,
         )
 
 
