@@ -226,15 +226,36 @@ def add_staff(session: Any, base: dict[str, Any], start: int, count: int) -> Non
     if rows:
         session.execute(insert(Rating), rows)
         session.execute(insert(MappingLevel), levels)
-    # The tallies lms.mapping.services keeps in step with the levels, built here at once.
+    # The tallies lms.mapping.services keeps in step with the levels (per library and per
+    # unit above it), built here at once.
+    from lms.mapping.models import MappingTally
+    from lms.mapping.services import unit_paths
+
+    sums: dict[tuple[int, str, int, str], list[float]] = {}
+    for fid, path, cid, title, people, score in session.execute(
+        text(
+            "SELECT framework_id, unit_path, competence_id, job_title, count(*), sum(score)"
+            " FROM mapping_levels GROUP BY framework_id, unit_path, competence_id, job_title"
+        )
+    ):
+        for above in unit_paths(path):
+            entry = sums.setdefault((fid, above, cid, title), [0, 0.0])
+            entry[0] += people
+            entry[1] += score
     session.execute(text("DELETE FROM mapping_tallies"))
     session.execute(
-        text(
-            "INSERT INTO mapping_tallies (framework_id, unit_path, competence_id, job_title,"
-            " people, score_sum) SELECT framework_id, unit_path, competence_id, job_title,"
-            " count(*), sum(score) FROM mapping_levels"
-            " GROUP BY framework_id, unit_path, competence_id, job_title"
-        )
+        insert(MappingTally),
+        [
+            {
+                "framework_id": f,
+                "unit_path": p,
+                "competence_id": c,
+                "job_title": t,
+                "people": n,
+                "score_sum": v,
+            }
+            for (f, p, c, t), (n, v) in sums.items()
+        ],
     )
     session.execute(text("ANALYZE"))
     session.commit()

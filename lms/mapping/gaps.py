@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from lms.auth.permissions import Scope
@@ -176,18 +176,6 @@ def _finish(cell: Cell, suppress: bool) -> Cell:
 # SQL
 
 
-def _prefix(column: Any, paths: Iterable[str], dialect: str) -> ColumnElement[bool]:
-    """``column`` lies under one of ``paths``. On SQLite also as a range (``'/3/' <= p <
-    '/30'``), which its index can seek: paths are digits and slashes, and ``0`` follows ``/``."""
-    clauses = []
-    for path in paths:
-        match = column.startswith(path, autoescape=True)
-        if dialect == "sqlite":
-            match = and_(column >= path, column < path[:-1] + "0", match)
-        clauses.append(match)
-    return or_(*clauses) if clauses else false()
-
-
 def _overrides(paths: Iterable[str] | None) -> Any:
     """Unit overrides of the targets, resolved per library (under ``paths`` if given): the
     most specific unit on the library's path wins. Few rows: only where an override exists."""
@@ -230,52 +218,39 @@ def _child_path(session: Session, path: Any, parent_length: int) -> Any:
 def _aggregate_children(
     session: Session,
     framework_id: int,
-    tally_where: ColumnElement[bool],
+    read_paths: list[str],
     paths: Iterable[str],
     parent_length: int,
 ) -> list[tuple[Any, int, Cell]]:
-    """``(child path, competence_id, Cell)`` rows from the tallies, in two statements.
+    """``(unit path, competence_id, Cell)`` rows for the units ``read_paths`` (a unit's
+    children, or the unit itself), from their tallies, in two statements.
 
-    The first adds the tallies up per child unit, competence and job title (a few thousand
-    rows, whatever the head count) and joins the general targets to those; the second adds
-    the difference the unit overrides make, for the few libraries that have one.
+    The first reads those units' tallies per competence and job title (a few thousand rows,
+    whatever the head count) and joins the general targets; the second adds the difference the
+    unit overrides make, from the tallies of the few libraries that have one, each counted to
+    the child unit (under the ``parent_length`` long path) it lies in.
     """
     tally = MappingTally
     general = aliased(TargetLevel, name="general")
-    child = _child_path(session, tally.unit_path, parent_length)
-    grouped = (
-        select(
-            child.label("child"),
-            tally.competence_id,
-            tally.job_title,
-            func.sum(tally.people).label("n"),
-            func.sum(tally.score_sum).label("s"),
-        )
-        .where(tally.framework_id == framework_id, tally_where)
-        .group_by(child, tally.competence_id, tally.job_title)
-        .subquery("grouped")
-    )
     target = general.min_level
+    on_general = and_(
+        general.competence_id == tally.competence_id,
+        general.job_title == tally.job_title,
+        general.unit_id.is_(None),
+    )
     first = (
         select(
-            grouped.c.child,
-            grouped.c.competence_id,
-            func.sum(grouped.c.n),
-            func.sum(case((target.is_not(None), grouped.c.n), else_=0)),
-            func.sum(grouped.c.s),
-            func.sum(case((target.is_not(None), grouped.c.s), else_=0)),
-            func.sum(target * grouped.c.n),
+            tally.unit_path,
+            tally.competence_id,
+            func.sum(tally.people),
+            func.sum(case((target.is_not(None), tally.people), else_=0)),
+            func.sum(tally.score_sum),
+            func.sum(case((target.is_not(None), tally.score_sum), else_=0)),
+            func.sum(target * tally.people),
         )
-        .select_from(grouped)
-        .outerjoin(
-            general,
-            and_(
-                general.competence_id == grouped.c.competence_id,
-                general.job_title == grouped.c.job_title,
-                general.unit_id.is_(None),
-            ),
-        )
-        .group_by(grouped.c.child, grouped.c.competence_id)
+        .outerjoin(general, on_general)
+        .where(tally.framework_id == framework_id, tally.unit_path.in_(read_paths))
+        .group_by(tally.unit_path, tally.competence_id)
     )
     cells: dict[tuple[Any, int], Cell] = {}
     for key, comp, people_n, targeted, s_score, s_targeted, s_needed in session.execute(first):
@@ -287,6 +262,7 @@ def _aggregate_children(
             float(s_needed or 0),
         )
     overrides = _overrides(paths)
+    child = _child_path(session, tally.unit_path, parent_length)
     no_general = target.is_(None)
     second = (
         select(
@@ -306,14 +282,7 @@ def _aggregate_children(
                 tally.job_title == overrides.c.job_title,
             ),
         )
-        .outerjoin(
-            general,
-            and_(
-                general.competence_id == tally.competence_id,
-                general.job_title == tally.job_title,
-                general.unit_id.is_(None),
-            ),
-        )
+        .outerjoin(general, on_general)
         .group_by(child, tally.competence_id)
     )
     for key, comp, d_needed, d_targeted, d_score in session.execute(second):
@@ -493,14 +462,12 @@ def _child_of(depth: int) -> Any:
 
 def unit_report(session: Session, framework: Framework, unit: OrgUnit, *, suppress: bool) -> Report:
     """A region's, municipality's or library's gaps; its child units are the columns."""
-    dialect = session.get_bind().dialect.name
-    level_where = _prefix(MappingTally.unit_path, [unit.path], dialect)
-    rows = _aggregate_children(session, framework.id, level_where, [unit.path], len(unit.path))
-    where = Scope(paths=(unit.path,)).where(Participant.unit_path)
-    depth = len(unit.ancestor_ids)
     children = list(
         session.scalars(select(OrgUnit).where(OrgUnit.parent_id == unit.id).order_by(OrgUnit.name))
     )
+    read = [c.path for c in children] or [unit.path]
+    rows = _aggregate_children(session, framework.id, read, [unit.path], len(unit.path))
+    where = Scope(paths=(unit.path,)).where(Participant.unit_path)
     columns = [Column(c.id, c.name, str(c.kind), c.path) for c in children]
     people = _count_people(session, framework.id, where) if rows else 0
     return _build(
@@ -508,7 +475,7 @@ def unit_report(session: Session, framework: Framework, unit: OrgUnit, *, suppre
         framework,
         rows,
         columns,
-        _child_of(depth),
+        _child_of(len(unit.ancestor_ids)),
         suppress=suppress,
         people=people,
     )
@@ -519,8 +486,7 @@ def programme_report(
 ) -> Report:
     """A programme's gaps over ``regions`` (those of the programme the reader may see)."""
     paths = [r.path for r in regions]
-    level_where = _prefix(MappingTally.unit_path, paths, session.get_bind().dialect.name)
-    rows = _aggregate_children(session, framework.id, level_where, paths, 1)
+    rows = _aggregate_children(session, framework.id, paths, paths, 1)
     where = Scope(paths=tuple(paths)).where(Participant.unit_path)
     columns = [Column(r.id, r.name, str(r.kind), r.path) for r in regions]
     people = _count_people(session, framework.id, where) if rows else 0

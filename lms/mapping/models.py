@@ -207,11 +207,12 @@ class MappingLevel(Base):
 
 
 class MappingTally(Base):
-    """How many people at one library with one job title are mapped in one competence, and the
-    sum of their levels: :class:`MappingLevel` added up, kept in step with it on every write.
+    """How many people in one unit (a library, and also every municipality and region above
+    it) with one job title are mapped in one competence, and the sum of their levels:
+    :class:`MappingLevel` added up, kept in step with it on every write.
 
-    The region and programme gap pages read these (libraries × job titles × competences rows)
-    instead of one row per person, so their cost follows the size of the organisation, not the
+    A gap page reads its child units' rows (children × job titles × competences), not one row
+    per person or per library, so its cost follows the shape of the organisation, not the
     number of people mapped in it.
     """
 

@@ -449,10 +449,24 @@ def refresh_levels(session: Session, participant: Participant, framework_id: int
     _move_tallies(session, framework_id, deltas)
 
 
+def unit_paths(path: str) -> list[str]:
+    """The paths of a unit and every unit above it: '/3/17/42/' → '/3/', '/3/17/', '/3/17/42/'."""
+    parts = [part for part in path.strip("/").split("/") if part]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
 def _move_tallies(
     session: Session, framework_id: int, deltas: dict[tuple[str, int, JobTitle], list[float]]
 ) -> None:
+    # Every unit on the library's path has its tallies: a region's page reads its
+    # municipalities' rows, not every library's.
+    spread: dict[tuple[str, int, JobTitle], list[float]] = {}
     for (path, competence_id, job_title), (people, score) in deltas.items():
+        for above in unit_paths(path):
+            entry = spread.setdefault((above, competence_id, job_title), [0, 0.0])
+            entry[0] += people
+            entry[1] += score
+    for (path, competence_id, job_title), (people, score) in spread.items():
         if people == 0 and abs(score) < 1e-9:
             continue
         key = and_(
