@@ -559,3 +559,30 @@ def sync_roster(context_id: int) -> Response:
     db.session.commit()
     flash(_("Roster read: %(count)d members.", count=count), "success")
     return redirect(url_for("lti.context", context_id=context_id))
+
+
+@bp.post("/contexts/<int:context_id>/grades/<int:send_id>/retry")
+@login_required
+def retry_grade(context_id: int, send_id: int) -> Response:
+    """Send a failed grade again now instead of waiting for the back-off."""
+    from lms.outbox.models import OutboxMessage, OutboxStatus
+    from lms.outbox.services import retry
+    from lti.advantage import CHANNEL
+
+    found = _context(context_id)
+    send = db.session.get(LtiGradeSend, send_id)
+    if send is None or send.resource_link.context_id != found.id:
+        raise NotFound()
+    if send.status is GradeSendStatus.FAILED:
+        messages = db.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.channel == CHANNEL, OutboxMessage.status != OutboxStatus.SENT
+            )
+        )
+        for message in messages:
+            if (message.payload or {}).get("grade_send") == send.key:
+                retry(db.session, message)
+                send.status = GradeSendStatus.PENDING
+        db.session.commit()
+        flash(_("The grade will be sent again in a moment."), "success")
+    return redirect(url_for("lti.context", context_id=found.id))

@@ -116,4 +116,10 @@ CASES: list[Case] = [
         rule(302, ("admin", "coordinator"), denied=404, overrides={"learner": 403}),
     ),
     Case("lti.sync_roster", "POST", "/lti/contexts/{lti_forged}/roster", rule(404, (), denied=404)),
+    Case(
+        "lti.retry_grade",
+        "POST",
+        "/lti/contexts/{lti_context}/grades/{lti_forged}/retry",
+        rule(404, ("admin", "coordinator"), denied=404, overrides={"learner": 403}),
+    ),
 ]

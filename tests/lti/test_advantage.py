@@ -158,6 +158,16 @@ def test_coordinator_sees_pending_and_failed_sends(
     assert context.title in text_of(teacher.get("/lti/contexts").get_data(as_text=True))
     # the learner is no coordinator of the context
     assert client.get(f"/lti/contexts/{context.id}").status_code == 403
+    send = session.scalars(select(LtiGradeSend)).one()
+    assert client.post(f"/lti/contexts/{context.id}/grades/{send.id}/retry").status_code == 403
+    # the teacher sends it again now, once the platform is back
+    platform.token_status = 200
+    again = teacher.post(f"/lti/contexts/{context.id}/grades/{send.id}/retry")
+    assert again.status_code == 302
+    _deliver(app)
+    session.refresh(send)
+    assert send.status is GradeSendStatus.SENT
+    assert len(platform.scores) == 1
 
 
 def test_roster_sync_follows_link_next(app, client, launch, platform, session):
