@@ -6,6 +6,7 @@ Services flush and never commit; views check who may call them with the ``may_*`
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -106,19 +107,28 @@ def visible_workshops(user: User) -> Select[SwotWorkshop]:
 _SPLIT = re.compile(r"[\s,;]+")
 
 
-def people_by_email(session: Session, text: str | None, *, reach: Any, field: str) -> list[User]:
+def people_by_email(
+    session: Session,
+    text: str | None,
+    *,
+    reach: Any,
+    field: str,
+    keep: Iterable[User] = (),
+) -> list[User]:
     """The accounts named in ``text`` (addresses separated by lines, commas or spaces).
 
-    Only accounts the creator could find anyway (inside their reach, see
-    :func:`lms.orgs.services.visible_to`); any other address is refused by name.
+    Only accounts the editor could find anyway (inside their reach, see
+    :func:`lms.orgs.services.visible_to`) or already named (``keep``: a facilitator without
+    a reach of their own may save the form as it is); any other address is refused by name.
     """
+    kept = {u.id for u in keep}
     found: list[User] = []
     unknown: list[str] = []
     for address in _SPLIT.split(text or ""):
         if not address:
             continue
         user = find_by_email(session, address)
-        if user is None or not visible_to(user, reach):
+        if user is None or not (user.id in kept or visible_to(user, reach)):
             unknown.append(address)
         elif user not in found:
             found.append(user)

@@ -139,14 +139,17 @@ def _workshop_form(workshop: SwotWorkshop | None, errors: Errors | None = None) 
     )
 
 
-def _people(data: dict[str, Any]) -> tuple[list[Any], list[Any]]:
+def _people(
+    data: dict[str, Any], workshop: SwotWorkshop | None = None
+) -> tuple[list[Any], list[Any]]:
     reach = scope(current_user, *ORG_ADMIN_ROLES)
     errors: Errors = {}
     found: dict[str, list[Any]] = {}
+    named = [*workshop.facilitators, *workshop.participants] if workshop is not None else []
     for name in ("facilitators", "participants"):
         try:
             found[name] = services.people_by_email(
-                db.session, data.get(name), reach=reach, field=name
+                db.session, data.get(name), reach=reach, field=name, keep=named
             )
         except ValidationFailed as exc:
             errors.update(exc.errors)
@@ -192,7 +195,7 @@ def edit(workshop_id: int) -> View:
         return _workshop_form(workshop)
     try:
         data = load(EditWorkshopSchema(), request.form)  # the municipality stays
-        facilitators, participants = _people(data)
+        facilitators, participants = _people(data, workshop)
         services.update_workshop(
             db.session,
             workshop,

@@ -456,3 +456,35 @@ def test_only_coordinators_in_reach_delete_a_workshop_and_plans_lose_the_links(
     assert _count(session, MunicipalGoal) == 1
     session.refresh(plan)
     assert plan.workshop_id is None
+
+
+def test_a_facilitator_without_reach_saves_the_workshop_but_adds_nobody_new(
+    client: Any, session: Session, swot_world: SwotWorld, workshop: SwotWorkshop
+) -> None:
+    workshop.facilitators = [swot_world.coordinator, swot_world.manager]
+    workshop.participants = [swot_world.outsider]
+    session.commit()
+    sign_in(client, swot_world.manager)
+    form = {
+        "title": "SWOT-dag i Falun (flyttad)",
+        "held_on": "2027-03-21",
+        "facilitators": f"{swot_world.coordinator.email}\n{swot_world.manager.email}",
+        "participants": swot_world.outsider.email,
+        "votes_per_person": "3",
+        "preparation": "Ny text.",
+    }
+    resp = client.post(f"/swot/{workshop.id}/edit", data=form)
+    assert resp.status_code == 302
+    session.refresh(workshop)
+    assert workshop.title == "SWOT-dag i Falun (flyttad)"
+    assert [u.id for u in workshop.participants] == [swot_world.outsider.id]
+    resp = client.post(
+        f"/swot/{workshop.id}/edit",
+        data=form | {"participants": f"{swot_world.outsider.email}, {swot_world.staff.email}"},
+    )
+    assert resp.status_code == 422
+    assert f"no account with this e-mail address: {swot_world.staff.email}" in resp.get_data(
+        as_text=True
+    )
+    session.refresh(workshop)
+    assert [u.id for u in workshop.participants] == [swot_world.outsider.id]
