@@ -223,3 +223,27 @@ def test_next_link_parsing():
     assert next_link('<https://p/a>; rel="prev", <https://p/b>; rel=next') == "https://p/b"
     assert next_link(None) is None
     assert next_link('<https://p/a>; rel="last"') is None
+
+
+def test_the_real_learning_path_sends_quiz_and_completion(
+    app, client, launch, platform, create_course, session
+):
+    """No shortcut: the learner arrives by LTI, reads, answers the quiz through the course
+    pages, completes the course; both grades reach the platform."""
+    from tests.content.conftest import items_of, right_answers
+
+    course, _user = _learner_in_course(client, launch, create_course, session)
+    items = items_of(course)
+    lesson, quiz = items["lesson"], items["quiz"]
+    assert client.post(f"/courses/{course.slug}/items/{lesson.id}/seen").status_code == 302
+    answers = {f"q{qid}": values for qid, values in right_answers(quiz).items()}
+    assert client.post(
+        f"/courses/{course.slug}/items/{quiz.id}/answers", data=answers
+    ).status_code in (200, 302)
+    sends = session.scalars(select(LtiGradeSend).order_by(LtiGradeSend.id)).all()
+    assert [s.resource_key for s in sends] == [f"quiz:{quiz.id}", f"course:{course.id}"]
+    _deliver(app)
+    assert [(s["scoreGiven"], s["activityProgress"]) for s in platform.scores] == [
+        (100, "Submitted"),
+        (100, "Completed"),
+    ]
