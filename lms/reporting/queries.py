@@ -91,7 +91,7 @@ class Period:
         conditions: list[ColumnElement[bool]] = []
         if self.start is not None:
             conditions.append(column >= datetime.combine(self.start, time.min, tzinfo=UTC))
-        if self.end is not None:
+        if self.end is not None and self.end < date.max:  # the last day there is: no bound
             after = datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC)
             conditions.append(column < after)
         return and_(true(), *conditions)

@@ -297,3 +297,12 @@ def test_a_refused_filter_keeps_the_choices_and_marks_the_field(
     html = client.get(f"/reports/programme?{query}").get_data(as_text=True)
     assert '<select id="phase" name="phase" aria-invalid="true"' in html
     assert "This phase belongs to another programme." in text_of(html)
+
+
+@pytest.mark.parametrize("query", ["end=9999-12-31", "start=0001-01-01&end=9999-12-31"])
+def test_the_widest_dates_there_are_still_answer(
+    client: Any, world: Programme_, query: str
+) -> None:
+    resp = _get(client, world, "coordinator", f"/reports/programme?{query}")
+    assert resp.status_code == 200
+    assert "Kommun A 9 8" in text_of(resp.get_data(as_text=True))
