@@ -214,6 +214,14 @@ def enter(token: str) -> Response | tuple[str, int]:
                 ),
             )
         )
+    if not record.user.is_active:
+        return _failed(
+            LaunchError(
+                "inactive",
+                _("Your Librarena account is deactivated. Ask an administrator of Librarena."),
+                status=403,
+            )
+        )
     login_user(record.user)
     session[SESSION_LAUNCH] = record.id
     session["locale"] = record.locale

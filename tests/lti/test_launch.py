@@ -92,3 +92,15 @@ def test_launch_token_hash_is_stored_not_the_token(launch, session):
     assert stored.token_hash != token
     assert len(stored.token_hash) == 64
     assert session.scalar(select(func.count()).select_from(User).where(User.email == token)) == 0
+
+
+def test_deactivated_account_is_not_signed_in(launch, client, session):
+    assert client.get(launch().location).status_code == 302
+    user = session.scalars(select(LtiUser)).one().user
+    user.is_active = False
+    session.commit()
+    client.post("/logout")
+    resp = launch()
+    entered = client.get(resp.location)
+    assert entered.status_code == 403
+    assert client.get("/lti/unlinked").status_code == 302  # not signed in
