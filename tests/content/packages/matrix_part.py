@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from content.courses import services as courses
 from content.courses.models import ApiClient, Course, MediaFile, MediaKind
 from lms.auth.models import User
 from tests.matrix_support import EVERYONE, ORG_ADMINS, ORG_PAGE, ROLES, SIGNED_IN, Case, rule
@@ -39,6 +40,10 @@ def add_world(session: Session, users: dict[str, User], ids: dict[str, Any]) -> 
     """Media rows of the published course and of the draft, and a machine client. The media
     files are not written (the matrix has no media folder): whoever may see a file gets 404,
     the others 403 first."""
+    exported = courses.create_course(
+        session, slug="matrix-export", translations={"en": {"title": "Export"}}
+    )
+    ids["export_course"] = exported.id
     ids["media_published"] = _media(session, ids["course"], "published.png").id
     ids["media_draft"] = _media(session, ids["draft"], "draft.png").id
     client = ApiClient(
@@ -76,7 +81,9 @@ CASES: list[Case] = [
     Case("learn.media_file", "GET", "/media/{media_draft}/draft.png", rule(404, ORG_ADMINS)),
     Case("learn.media_file", "GET", "/media/{media_draft}/other.png", rule(404, SIGNED_IN)),
     # packages: authors only
-    Case("packages.export", "GET", "/author/courses/{course}/package.zip", ORG_PAGE),
+    Case("packages.export", "GET", "/author/courses/{export_course}/package.zip", ORG_PAGE),
+    # the matrix writes no media files: a course whose files are missing is not exported
+    Case("packages.export", "GET", "/author/courses/{course}/package.zip", rule(409, ORG_ADMINS)),
     Case("packages.export", "GET", "/author/courses/999999/package.zip", rule(404, ORG_ADMINS)),
     Case("packages.import_package", "GET", "/author/packages/import", ORG_PAGE),
     Case(
