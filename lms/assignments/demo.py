@@ -278,6 +278,7 @@ def _assign_demo(session: Session, basics: Track, leadership: Track, today: date
         by=manager,
         reach=reach,
         today=today,
+        notify=False,
     )
     services.assign_group(
         session,
@@ -289,6 +290,7 @@ def _assign_demo(session: Session, basics: Track, leadership: Track, today: date
         by=manager,
         reach=reach,
         today=today,
+        notify=False,
     )
     staff = list(
         session.scalars(

@@ -387,6 +387,7 @@ def _new_assignment(
     note: str,
     by: User | None,
     rule: AssignmentRule | None = None,
+    notify: bool = True,
 ) -> Assignment:
     assignment = Assignment(
         track=track,
@@ -399,7 +400,8 @@ def _new_assignment(
     session.add(assignment)
     session.flush()
     schedule_reminders(session, assignment)
-    tell(session, assignment, "assignment_new")
+    if notify:
+        tell(session, assignment, "assignment_new")
     events.record(
         session,
         actor=by or user,
@@ -468,11 +470,12 @@ def assign_group(
     by: User,
     reach: Scope,
     today: date,
+    notify: bool = True,
 ) -> GroupResult:
     """Assign ``track`` to everyone (with ``job_title``) under a unit, now and later.
 
     The rule is kept: people who join the unit's libraries later get the track too. Those who
-    already have it (active) are skipped and counted.
+    already have it (active) are skipped and counted. ``notify=False`` (the demo) mails nobody.
     """
     unit = session.get(OrgUnit, unit_id)
     if unit is None or not reach.contains(unit):
@@ -497,7 +500,9 @@ def assign_group(
         )
     )
     made = [
-        _new_assignment(session, track, person, due_on=due_on, note=note, by=by, rule=rule)
+        _new_assignment(
+            session, track, person, due_on=due_on, note=note, by=by, rule=rule, notify=notify
+        )
         for person in people
         if person.id not in have
     ]
