@@ -499,7 +499,8 @@ def delete_media(media_id: int) -> Response:
     db.session.commit()
     flash(_("The file is deleted."), "success")
     item_id = request.form.get("item", type=int)
-    item = db.session.get(Item, item_id) if item_id is not None else None
+    # Bounded: a number past INTEGER's range would fail in the database, not just miss.
+    item = db.session.get(Item, item_id) if item_id is not None and 0 < item_id < 2**31 else None
     if item is not None and item.module.course_id == course_id:
         return redirect(url_for("courses.edit_item", item_id=item.id, _anchor="media"))
     return redirect(url_for("courses.course", course_id=course_id))

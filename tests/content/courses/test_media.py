@@ -209,6 +209,7 @@ def test_media_in_use_cannot_be_deleted(
     lesson = items_of(course)[ItemKind.LESSON]
     found = media.add_media(session, course, root=media_root, data=PNG, filename="a.png", alt="A")
     unused = media.add_media(session, course, root=media_root, data=PNG, filename="b.png", alt="B")
+    spare = media.add_media(session, course, root=media_root, data=PNG, filename="c.png", alt="C")
     services.update_item(
         session, lesson, translations={"en": {"title": "L", "body": media.snippet(found)}}
     )
@@ -226,6 +227,10 @@ def test_media_in_use_cannot_be_deleted(
     assert f"/author/items/{lesson.id}/edit" in resp.location
     assert not path.exists()
     assert client.post(f"/author/media/{found.id}/delete").status_code == 409
+    # A made-up return item, however large, only changes where the page goes back to.
+    resp = client.post(f"/author/media/{spare.id}/delete", data={"item": "9" * 30})
+    assert resp.status_code == 302
+    assert resp.location.endswith(f"/author/courses/{course.id}")
     assert session.get(MediaFile, found.id) is not None
 
 
