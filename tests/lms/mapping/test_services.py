@@ -282,3 +282,29 @@ def test_changing_a_rounds_units_updates_who_takes_part(session: Session, mw: Ma
             closes_on=mw.round.closes_on,
             reach=orgs_scope(mw.region),
         )
+
+
+def test_mapping_events_make_valid_statements(session: Session, mw: MappingWorld):
+    from lms.xapi.emit import statement_from_event
+    from lms.xapi.validation.statement import validate_statement
+
+    participant = answer_all(session, mw, mw.staff[0], [3, 2, 2])
+    services.rate(
+        session,
+        mw.round,
+        participant,
+        {mw.competences[1].id: services.Answer(level=4)},
+        by=mw.users["manager"],
+        today=TODAY,
+    )
+    payloads = _payloads(session, "xapi.event")
+    assert {p["verb"] for p in payloads} == {"answered", "mastered", "rated"}
+    for payload in payloads:
+        statement = statement_from_event(payload, "http://librarena.example")
+        validate_statement(statement)
+        assert statement["object"]["id"].startswith(
+            "http://librarena.example/activities/competence/"
+        )
+        if payload["verb"] == "rated":
+            assert statement["verb"]["id"] == "http://id.tincanapi.com/verb/rated"
+            assert statement["actor"]["account"]["name"] == str(mw.users["manager"].id)
