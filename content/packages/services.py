@@ -456,7 +456,7 @@ def read_package(session: Session, data: bytes, *, slug: str | None = None) -> P
     problems.raise_if_any()
     try:
         raw = json.loads(contents[MANIFEST].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         problems.add(MANIFEST, _("This is not valid JSON: %(error)s", error=str(exc)))
         problems.raise_if_any()
     try:

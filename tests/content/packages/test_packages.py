@@ -69,8 +69,10 @@ def _zip(entries, **infos):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name, data in entries.items():
-            info = infos.get(name) or zipfile.ZipInfo(name)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info = infos.get(name)
+            if info is None:
+                info = zipfile.ZipInfo(name)
+                info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, data)
     return out.getvalue()
 
@@ -200,6 +202,11 @@ def _symlink(name):
         ({"other.txt": b"x"}, {}, "The package has no manifest.json."),
         ({"manifest.json": b"{not json"}, {}, "manifest.json: This is not valid JSON"),
         ({"manifest.json": b"[]"}, {}, "Expected an object."),
+        (
+            {"manifest.json": b"[" * 100_000},
+            {"manifest.json": zipfile.ZipInfo("manifest.json")},  # stored: no ratio to refuse
+            "manifest.json: This is not valid JSON",
+        ),
     ],
 )
 def test_unsafe_zips_are_refused(session, entries, infos, expected):
