@@ -466,8 +466,18 @@ def track(track_id: int) -> str:
         if answer is not None:
             answers[step.id] = answer.body
     upcoming = _series_next(found)
+    # In a track taken in order, a step waits until every required step before it is done.
+    locked: set[int] = set()
+    if found.is_ordered and progress is not None:
+        blocked = False
+        for item in progress.steps:
+            if blocked:
+                locked.add(item.step_id)
+            if item.is_required and not item.done:
+                blocked = True
     return render_template(
         "assignments/track.html",
+        locked=locked,
         track=found,
         translation=found.translation(locale),
         assignment=assignment,

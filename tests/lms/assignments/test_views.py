@@ -308,3 +308,32 @@ def test_rules_of_other_units_do_not_exist_for_a_manager(
     assert client.get("/api/v1/assignment-rules").get_json()["items"] == []
     session.expire_all()
     assert session.get(type(result.rule), result.rule.id).is_active is True
+
+
+def test_in_an_ordered_track_later_steps_wait(
+    client, login, world, session, create_track, create_course
+):
+    course = create_course()
+    track = create_track(
+        steps=[(StepKind.COURSE, {"course_id": course.id}), (StepKind.REFLECTION, {})],
+        is_ordered=True,
+    )
+    services.assign_person(
+        session,
+        track,
+        world["alice"].id,
+        due_on=TODAY + timedelta(days=5),
+        note="",
+        by=world["manager"],
+        reach=scope(world["manager"], Role.MANAGER),
+        today=TODAY,
+    )
+    session.commit()
+    login(world["alice"])
+    html = client.get(f"/tracks/{track.id}").get_data(as_text=True)
+    assert "Opens when the steps before it are done" in html
+    assert f"/steps/{track.steps[1].id}/reflection" not in html  # no form for a waiting step
+    resp = client.post(
+        f"/tracks/{track.id}/steps/{track.steps[1].id}/reflection", data={"body": "x"}
+    )
+    assert resp.status_code == 409
