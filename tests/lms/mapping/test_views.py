@@ -4,6 +4,7 @@ gap pages with their exports; bad input keeps what was typed, forged ids are ref
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from typing import Any
 
 from openpyxl import load_workbook
@@ -213,3 +214,31 @@ def test_person_sees_own_gaps_and_history(client: Any, session: Session, mw: Map
     sign_in_as(client, mw.staff[0])
     answer_all(session, mw, mw.staff[0], [1, 1, 1])
     assert "Din utveckling över tid" in client.get("/mapping/history").get_data(as_text=True)
+
+
+def test_coordinator_edits_then_closes_a_round(client: Any, session: Session, mw: MappingWorld):
+    sign_in_as(client, mw.users["coordinator"])
+    url = f"/mapping/rounds/{mw.round.id}/edit"
+    form = {
+        "name": "Spring mapping, Mora",
+        "units": [str(mw.munis[1].id)],
+        "opens_on": mw.round.opens_on.isoformat(),
+        "closes_on": (mw.round.opens_on - timedelta(days=1)).isoformat(),
+    }
+    bad = client.post(url, data=form)
+    assert bad.status_code == 422
+    assert "closing date must not be before" in bad.get_data(as_text=True)
+    session.refresh(mw.round)
+    assert mw.round.name == "Spring mapping"  # nothing changed
+    form["closes_on"] = mw.round.closes_on.isoformat()
+    assert client.post(url, data=form).status_code == 302
+    session.refresh(mw.round)
+    assert mw.round.name == "Spring mapping, Mora"
+    assert {p.library_id for p in mw.round.participants} == {mw.libraries[2].id}
+    assert client.post(f"/mapping/rounds/{mw.round.id}/close").status_code == 302
+    page = text_of(client.get(f"/mapping/rounds/{mw.round.id}").get_data(as_text=True))
+    assert "Closed" in page
+    assert "Remind those who have not answered" not in page
+    refused = client.post(url, data=form)  # a closed round stays as it was
+    assert refused.status_code == 422
+    assert "closed and can no longer be changed" in refused.get_data(as_text=True)
