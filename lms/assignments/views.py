@@ -10,6 +10,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
@@ -122,6 +123,19 @@ def _visible(track_id: int) -> Track:
     if not track.is_published and not services.may_edit(_edit_scope(), track):
         raise NotFound()
     return track
+
+
+def _settle(rows: list[Assignment], progress: dict[int, services.AssignmentProgress]) -> None:
+    """Record a first start or a completion noticed while showing a page (for the xAPI).
+
+    A page that reads should not fail because SQLite was busy with another writer: then it is
+    simply noticed again on the next visit.
+    """
+    try:
+        services.settle(db.session, rows, progress)
+        db.session.commit()
+    except OperationalError:
+        db.session.rollback()
 
 
 # Tracks
@@ -458,8 +472,7 @@ def track(track_id: int) -> str:
     answers: dict[int, str] = {}
     if assignment is not None:
         progress = services.progress_for(db.session, [assignment])[assignment.id]
-        services.settle(db.session, [assignment], {assignment.id: progress})
-        db.session.commit()
+        _settle([assignment], {assignment.id: progress})
     reflections = [s for s in found.steps if s.kind is StepKind.REFLECTION]
     for step in reflections:
         answer = services.reflection_of(db.session, step, current_user)
@@ -714,8 +727,7 @@ def reminders(assignment_id: int) -> Response:
 def mine() -> str:
     rows = services.mine(db.session, current_user)
     progress = services.progress_for(db.session, rows, today=_today())
-    services.settle(db.session, rows, progress)
-    db.session.commit()
+    _settle(rows, progress)
     steps = {
         s.id: s
         for s in db.session.scalars(

@@ -337,3 +337,31 @@ def test_in_an_ordered_track_later_steps_wait(
         f"/tracks/{track.id}/steps/{track.steps[1].id}/reflection", data={"body": "x"}
     )
     assert resp.status_code == 409
+
+
+def test_learner_pages_read_even_when_the_database_is_busy(
+    client, login, world, session, create_track, monkeypatch
+):
+    from sqlalchemy.exc import OperationalError
+
+    track = create_track()
+    services.assign_person(
+        session,
+        track,
+        world["alice"].id,
+        due_on=TODAY + timedelta(days=5),
+        note="",
+        by=world["manager"],
+        reach=scope(world["manager"], Role.MANAGER),
+        today=TODAY,
+    )
+    services.answer_reflection(session, track.steps[0], world["alice"], "Done")
+    session.commit()
+
+    def busy(*_args, **_kwargs):
+        raise OperationalError("UPDATE", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(services, "settle", busy)
+    login(world["alice"])
+    assert client.get("/my/assignments").status_code == 200
+    assert client.get(f"/tracks/{track.id}").status_code == 200
