@@ -426,6 +426,7 @@ def sync_roster(session: Session, context: LtiContext) -> int:
     url: str | None = context.memberships_url
     count = 0
     pages = 0
+    learners: list[User] = []
     while url and pages < MAX_ROSTER_PAGES:
         pages += 1
         response = _call(
@@ -454,9 +455,34 @@ def sync_roster(session: Session, context: LtiContext) -> int:
             roles = [str(r) for r in member.get("roles") or []]
             role = ContextRole.COORDINATOR if validate.is_staff(roles) else ContextRole.LEARNER
             _add_member(session, context, user, role)
+            if role is ContextRole.LEARNER:
+                learners.append(user)
         url = next_link(response.headers.get("Link"))
+    _enrol_in_linked_courses(session, context, learners)
     session.flush()
     return count
+
+
+def _enrol_in_linked_courses(session: Session, context: LtiContext, learners: list[User]) -> None:
+    """The context's learners are enrolled in every published course linked from it, as a
+    launch would, so their progress and assignments can start before they first launch."""
+    from content.courses.models import Course
+    from content.progress import services as progress
+
+    course_ids = set(
+        session.scalars(
+            select(LtiResourceLink.target_id).where(
+                LtiResourceLink.context_id == context.id,
+                LtiResourceLink.target_kind == TargetKind.COURSE,
+            )
+        )
+    )
+    for course_id in course_ids:
+        course = session.get(Course, course_id) if course_id is not None else None
+        if course is None or not course.is_published:
+            continue
+        for user in learners:
+            progress.enrol(session, course, user, locale=user.locale or course.fallback_locale)
 
 
 def _add_member(session: Session, context: LtiContext, user: User, role: ContextRole) -> None:

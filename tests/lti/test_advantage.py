@@ -247,3 +247,26 @@ def test_the_real_learning_path_sends_quiz_and_completion(
         (100, "Submitted"),
         (100, "Completed"),
     ]
+
+
+def test_roster_learners_are_enrolled_in_the_linked_course(
+    app, client, launch, platform, create_course, session
+):
+    from content.progress.models import Enrolment
+
+    course = create_course(slug="rostered")
+    platform.members = [
+        {"user_id": f"m{n}", "name": f"Member {n}", "roles": [LEARNER]} for n in range(3)
+    ]
+    resp = launch(
+        sub="teacher-1", roles=[INSTRUCTOR], locale="en", custom={"target": f"course:{course.id}"}
+    )
+    client.get(resp.location)
+    context = session.scalars(select(LtiContext)).one()
+    assert client.post(f"/lti/contexts/{context.id}/roster").status_code == 302
+    enrolled = session.scalars(
+        select(User.name)
+        .join(Enrolment, Enrolment.user_id == User.id)
+        .where(Enrolment.course_id == course.id)
+    ).all()
+    assert sorted(enrolled) == ["Member 0", "Member 1", "Member 2"]  # not the teacher
