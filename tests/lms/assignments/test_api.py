@@ -130,9 +130,14 @@ def test_openapi_documents_tracks_assignments_and_plans(client, login, world):
         "/api/v1/team/assignments",
         "/api/v1/plans/mine",
         "/api/v1/plans/{plan_id}/approve",
+        "/api/v1/tracks/{track_id}/steps",
+        "/api/v1/tracks/{track_id}/publish",
+        "/api/v1/assignment-rules",
+        "/api/v1/assignment-rules/{rule_id}/stop",
     ):
         assert path in paths, path
     assert "post" in paths["/api/v1/assignments"]
+    assert {"post", "put"} <= set(paths["/api/v1/tracks/{track_id}/steps"])
 
 
 def test_coordinator_builds_a_track_through_the_api(
