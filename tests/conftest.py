@@ -107,6 +107,13 @@ def client(app: Flask, connection: Any) -> FlaskClient:
     return client
 
 
+@pytest.fixture
+def app_context(app: Flask) -> Iterator[None]:
+    """An application context, as ``librarena demo`` and the worker have: mail is rendered in it."""
+    with app.app_context():
+        yield
+
+
 @pytest.fixture(scope="session")
 def password_hash() -> str:
     return generate_password_hash(PASSWORD, method=PASSWORD_METHOD)

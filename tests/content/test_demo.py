@@ -79,7 +79,7 @@ def test_demo_pilot_courses_load_in_every_language(session):
     assert sorted(courses["digital-mediation"].locales) == ["da", "en", "nb", "sv"]
 
 
-def test_demo_puts_the_first_librarys_staff_into_the_courses(session):
+def test_demo_puts_the_first_librarys_staff_into_the_courses(session, app_context):
     from sqlalchemy import select
 
     from content.progress.models import Enrolment, ItemProgress

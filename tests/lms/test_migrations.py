@@ -73,7 +73,7 @@ def test_cli_upgrade_and_demo_are_idempotent(fresh_url, tmp_path, monkeypatch):
     assert 55 <= users <= 70  # about 60 staff across the roles
 
 
-def test_demo_programme_spans_the_four_counties(session):
+def test_demo_programme_spans_the_four_counties(session, app_context):
     from sqlalchemy import select
 
     from lms.demo import load_demo

@@ -15,7 +15,7 @@ from lms.db import utcnow
 from lms.demo import load_demo
 
 
-def test_demo_webinars(session: Session) -> None:
+def test_demo_webinars(session: Session, app_context: None) -> None:
     assert load_demo(session)
     series = {s.title: s for s in session.scalars(select(EventSeries))}
     assert len(series["Webbinarieserie: Digital förmedling"].sessions) == 4
