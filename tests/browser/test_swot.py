@@ -199,3 +199,29 @@ def test_the_manager_reads_the_plan_and_the_coordinator_edits_it(
     expect(coordinator.locator("main")).to_contain_text("Studiebesök på Dokk1")
     visit(coordinator, "/municipal-plans/new")
     assert_accessible(coordinator)
+
+
+def test_the_board_works_without_javascript(
+    signed_in_page: Callable[..., Page], live_server: LiveServer
+) -> None:
+    workshop = _workshop_id(live_server, "SWOT-dag i Falun")
+    page = signed_in_page("learner", java_script_enabled=False)  # the demo left them 3 dots
+    visit(page, f"/swot/{workshop}")
+    _add_item(
+        page, "Utan skript: lånecykel för surfplattor", "opportunity", "inner", "opportunities"
+    )
+    with live_server.app.app_context():
+        item = db.session.scalar(
+            select(SwotItem).where(SwotItem.text == "Utan skript: lånecykel för surfplattor")
+        )
+        assert item is not None
+        item_id = item.id
+    page.locator(f"#item-{item_id} form[action$='/vote'] button").click()
+    expect(page.locator(f"#item-{item_id} input[name=take_back]")).to_have_count(1)
+    page.locator(f"#item-{item_id} a[href$='/edit']").click()
+    page.locator("#text").fill("Utan skript: surfplattor att låna hem")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(f"#item-{item_id}")).to_contain_text("surfplattor att låna hem")
+    page.locator(f"#item-{item_id} form[action$='/delete'] button").click()
+    expect(page.locator(f"#item-{item_id}")).to_have_count(0)
+    # (axe needs JavaScript: this page is checked with it on in the tests above.)
