@@ -143,7 +143,10 @@ class Database:
         )
 
     def init_app(self, app: Flask) -> None:
-        engine = make_engine(app.config["DATABASE_URL"], pool_pre_ping=True)
+        url = app.config["DATABASE_URL"]
+        # A server connection can die behind the pool (restart, idle timeout): check it on
+        # checkout. An embedded SQLite file cannot, and the extra SELECT 1 per request costs.
+        engine = make_engine(url, pool_pre_ping=not str(url).startswith("sqlite"))
         app.extensions["librarena.db"] = _State(
             engine=engine, sessionmaker=sessionmaker(bind=engine, expire_on_commit=False)
         )
