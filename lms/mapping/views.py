@@ -125,8 +125,27 @@ def mine() -> str:
         other=other,
         today=day,
         may_manage=not _round_reach().is_empty,
-        may_rate=not scope(current_user, Role.MANAGER).is_empty,
+        rateable=_rateable_rounds([r for r, _p in open_rounds]),
         may_report=not scope(current_user, *REPORT_ROLES).is_empty,
+    )
+
+
+def _rateable_rounds(rounds: list[MappingRound]) -> set[int]:
+    """The ids of ``rounds`` in which someone on the reader's staff takes part (one query)."""
+    reach = _manager_reach()
+    if reach.is_empty or not rounds:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Participant.round_id)
+            .join(OrgUnit, OrgUnit.id == Participant.library_id)
+            .where(
+                Participant.round_id.in_([r.id for r in rounds]),
+                Participant.user_id != current_user.id,
+                reach.where(OrgUnit.path),
+            )
+            .distinct()
+        )
     )
 
 

@@ -242,3 +242,16 @@ def test_coordinator_edits_then_closes_a_round(client: Any, session: Session, mw
     refused = client.post(url, data=form)  # a closed round stays as it was
     assert refused.status_code == 422
     assert "closed and can no longer be changed" in refused.get_data(as_text=True)
+
+
+def test_rate_your_staff_link_only_where_the_manager_has_staff_in_the_round(
+    client: Any, session: Session, mw: MappingWorld
+):
+    sign_in_as(client, mw.users["manager"])
+    assert "Rate your staff" in client.get("/mapping/").get_data(as_text=True)
+    # Their staff leave the round (their library is no longer in it): no link to an empty page.
+    for p in session.scalars(select(Participant).where(Participant.round_id == mw.round.id)):
+        if p.user_id != mw.users["manager"].id:
+            session.delete(p)
+    session.commit()
+    assert "Rate your staff" not in client.get("/mapping/").get_data(as_text=True)
