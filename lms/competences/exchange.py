@@ -45,6 +45,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validates_sche
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lms import spreadsheet
 from lms.competences import services
 from lms.competences.models import (
     TEXT_LOCALES,
@@ -288,15 +289,6 @@ def apply_tree(session: Session, framework: Framework, nodes: list[NodeIn]) -> N
 # CSV
 
 
-#: A spreadsheet runs a cell that starts with one of these as a formula (CSV injection, see
-#: https://owasp.org/www-community/attacks/CSV_Injection); such a text is written behind a "'".
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe_cell(value: str) -> str:
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
-
-
 def export_csv(session: Session, framework: Framework) -> str:
     """The tree as CSV, one row per node in display order (columns: see the module docstring)."""
     by_id: dict[int, Node] = {}
@@ -314,9 +306,9 @@ def export_csv(session: Session, framework: Framework) -> str:
                 node.uuid,
                 parent.uuid if parent is not None else "",
                 node.kind.value,
-                _safe_cell(node.code),
-                *(_safe_cell(node.name.get(loc, "")) for loc in TEXT_LOCALES),
-                *(_safe_cell(node.description.get(loc, "")) for loc in TEXT_LOCALES),
+                spreadsheet.defuse(node.code),
+                *(spreadsheet.defuse(node.name.get(loc, "")) for loc in TEXT_LOCALES),
+                *(spreadsheet.defuse(node.description.get(loc, "")) for loc in TEXT_LOCALES),
             ]
         )
     return out.getvalue()
@@ -336,10 +328,7 @@ def _is_bad_text(value: str) -> bool:
 
 def _cell(value: Any) -> str:
     text = value.strip() if isinstance(value, str) else ""
-    # Undo :func:`_safe_cell`, so an exported file imports as it was.
-    if text.startswith("'") and text[1:].startswith(_FORMULA_START):
-        return text[1:]
-    return text
+    return spreadsheet.restore(text)
 
 
 def parse_csv(data: bytes, framework: Framework) -> list[NodeIn]:

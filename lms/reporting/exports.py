@@ -12,29 +12,14 @@ every text cell is also stored as a string, never as a formula.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import TYPE_STRING
-from openpyxl.styles import Font
-
+from lms import spreadsheet
 from lms.reporting.tables import Column, Hidden, Table, text_of
 
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-#: Languages whose spreadsheets take ``;`` between fields (their decimal mark is a comma).
-_SEMICOLON_LOCALES = frozenset({"sv", "nb", "da"})
-
-
-def defuse(text: str) -> str:
-    """``text`` that no spreadsheet runs as a formula."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+FORMATS = spreadsheet.MIMETYPES
+defuse = spreadsheet.defuse
 
 
 def _csv_cell(table: Table, row: dict[str, Any], column: Column) -> Any:
@@ -58,26 +43,18 @@ def _rows(table: Table) -> list[dict[str, Any]]:
 
 
 def to_csv(table: Table, *, locale: str = "en") -> bytes:
-    out = io.StringIO()
-    delimiter = ";" if locale in _SEMICOLON_LOCALES else ","
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow([_header(c) for c in table.columns])
-    for row in _rows(table):
-        writer.writerow([_csv_cell(table, row, c) for c in table.columns])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return spreadsheet.csv_bytes(
+        [_header(c) for c in table.columns],
+        ([_csv_cell(table, row, c) for c in table.columns] for row in _rows(table)),
+        locale=locale,
+    )
 
 
 def to_xlsx(table: Table) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    # A sheet's title: at most 31 characters, none of []:*?/\ (Excel's own rule).
-    sheet.title = "".join(ch for ch in str(table.caption) if ch not in "[]:*?/\\")[:31] or "Report"
+    header = [_header(c) for c in table.columns]
+    book, sheet = spreadsheet.workbook(str(table.caption), header, fallback="Report")
     for col, column in enumerate(table.columns, start=1):
-        cell = sheet.cell(row=1, column=col, value=_header(column))
-        cell.data_type = TYPE_STRING
-        cell.font = Font(bold=True)
-        letter = cell.column_letter
+        letter = sheet.cell(row=1, column=col).column_letter
         sheet.column_dimensions[letter].width = max(12, min(40, len(str(column.label)) + 4))
     for r, row in enumerate(_rows(table), start=2):
         for col, column in enumerate(table.columns, start=1):
@@ -86,8 +63,7 @@ def to_xlsx(table: Table) -> bytes:
             if value is None:
                 continue
             if isinstance(value, bool | Hidden):
-                cell.value = text_of(value)
-                cell.data_type = TYPE_STRING
+                spreadsheet.put_text(sheet, r, col, text_of(value))
             elif column.kind == "percent":
                 cell.value = value
                 cell.number_format = "0%"
@@ -100,12 +76,8 @@ def to_xlsx(table: Table) -> bytes:
                 cell.value = value
                 cell.number_format = "yyyy-mm-dd"
             else:
-                cell.value = defuse(text_of(value))
-                cell.data_type = TYPE_STRING
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+                spreadsheet.put_text(sheet, r, col, text_of(value))
+    return spreadsheet.xlsx_bytes(book)
 
 
 def export(table: Table, fmt: str, *, locale: str = "en") -> bytes:
