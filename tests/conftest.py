@@ -66,7 +66,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     engine.dispose()
 
 
-def _bind_to_connection(app: Flask, connection: Any) -> Callable[[], None]:
+def bind_to_connection(app: Flask, connection: Any) -> Callable[[], None]:
     state = db.state(app)
     original = state.sessionmaker
     state.sessionmaker = sessionmaker(
@@ -83,7 +83,7 @@ def _bind_to_connection(app: Flask, connection: Any) -> Callable[[], None]:
 def connection(app: Flask) -> Iterator[Any]:
     conn = db.state(app).engine.connect()
     outer = conn.begin()
-    restore = _bind_to_connection(app, conn)
+    restore = bind_to_connection(app, conn)
     limiter.reset()
     yield conn
     restore()

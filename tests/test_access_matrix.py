@@ -10,6 +10,7 @@ everywhere. A URL about something in B must refuse those whose reach is only A.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,8 +19,11 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from lms.auth.models import Role, RoleAssignment, User
+from lms.db import db
+from lms.extensions import limiter
 from lms.orgs import services as orgs
 from lms.orgs.models import Country, GroupKind, GroupMember, JobTitle, Programme, ProgrammeGroup
+from tests.conftest import bind_to_connection
 from tests.content.matrix_world import add_content
 from tests.content.webinars.matrix_world import add_webinars
 from tests.matrix_support import (
@@ -61,8 +65,44 @@ class World:
     users: dict[str, User] = field(default_factory=dict)
 
 
+@pytest.fixture(scope="module")
+def _world_connection(app: Flask, password_hash: str) -> Iterator[tuple[Any, World]]:
+    """The world, built once for the module in a transaction that is rolled back at its end.
+
+    Building it takes longer than most requests of the matrix, and there are thousands of them:
+    each test runs inside a savepoint of this transaction instead (see ``connection`` below).
+    """
+    conn = db.state(app).engine.connect()
+    outer = conn.begin()
+    restore = bind_to_connection(app, conn)
+    with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
+        w = build_world(session, password_hash)
+        for user in w.users.values():
+            session.refresh(user)  # loaded now, readable after the session is gone
+    yield conn, w
+    restore()
+    outer.rollback()
+    conn.close()
+
+
 @pytest.fixture
-def world(session: Session, password_hash: str) -> World:
+def connection(_world_connection: tuple[Any, World]) -> Iterator[Any]:
+    """Overrides ``tests/conftest.py``'s: a savepoint of the world's transaction per test, so
+    what one request changes is gone before the next."""
+    conn, _world = _world_connection
+    savepoint = conn.begin_nested()
+    limiter.reset()
+    yield conn
+    if savepoint.is_active:
+        savepoint.rollback()
+
+
+@pytest.fixture
+def world(_world_connection: tuple[Any, World]) -> World:
+    return _world_connection[1]
+
+
+def build_world(session: Session, password_hash: str) -> World:
     w = World()
     region_a = orgs.create_unit(session, name="Region A", country=Country.SE)
     region_b = orgs.create_unit(session, name="Region B", country=Country.SE)
