@@ -172,9 +172,7 @@ def _security_headers(app: Flask) -> None:
         g.setdefault("page_title", None)
 
 
-_TOKEN_IN_URL = re.compile(
-    r"(/password/reset/|/invitation/|/events/feed/|/lti/enter/)[^\s\"?/]+"
-)
+_TOKEN_IN_URL = re.compile(r"(/password/reset/|/invitation/|/events/feed/|/lti/enter/)[^\s\"?/]+")
 
 
 class RedactTokens(logging.Filter):
