@@ -35,6 +35,11 @@ class DomainError(Exception):
         self.message = message
         self.errors: Errors = errors or {}
 
+    def form_errors(self) -> Errors:
+        """The messages a form shows: per field, or (a Conflict may carry only a message) the
+        message at the top of the form."""
+        return self.errors or {"_": [self.message or _("Please check your input.")]}
+
 
 class NotFound(DomainError):
     status = 404

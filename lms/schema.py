@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
@@ -196,3 +196,22 @@ def load(
     except ValidationError as exc:
         raise ValidationFailed(errors=_flatten(exc.messages)) from exc
     return result
+
+
+def message_paths(messages: Any, prefix: str = "", *, root: str = "") -> Iterator[tuple[str, str]]:
+    """marshmallow's nested messages as ``("modules[2].items[0].kind", message)`` pairs; a
+    message about the whole document is placed at ``root``."""
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            if isinstance(key, int):
+                path = f"{prefix}[{key}]"
+            elif key == "_schema":
+                path = prefix
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            yield from message_paths(value, path, root=root)
+    elif isinstance(messages, list):
+        for message in messages:
+            yield from message_paths(message, prefix, root=root)
+    else:
+        yield prefix or root, str(messages)

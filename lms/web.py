@@ -82,3 +82,8 @@ def paginate(session: Session, stmt: Select[T], *, page: int, per_page: int = 25
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items: list[T] = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
     return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def choices(labels: dict[Any, Any]) -> list[tuple[str, str]]:
+    """An enum's labels as ``(value, label)`` pairs for a <select> or radio group."""
+    return [(key.value, str(label)) for key, label in labels.items()]

@@ -40,7 +40,7 @@ from lms.auth.models import Role
 from lms.auth.permissions import require, roles_required, scope
 from lms.config import LOCALES
 from lms.db import Base, db
-from lms.errors import Conflict, DomainError, Errors, NotFound, ValidationFailed
+from lms.errors import Conflict, Errors, NotFound, ValidationFailed
 from lms.i18n import LANGUAGE_NAMES
 from lms.schema import load
 from lms.web import page_number, paginate, render_form
@@ -68,10 +68,6 @@ def _get(model: type[M], ident: int) -> M:
     if found is None:
         raise NotFound()
     return found
-
-
-def _form_errors(exc: DomainError) -> Errors:
-    return exc.errors or {"_": [exc.message or _("Please check your input.")]}
 
 
 def _locale() -> str:
@@ -152,7 +148,7 @@ def new_course() -> View:
         data = load(CourseSchema(), request.form)
         course = services.create_course(db.session, **_course_fields(data))
     except (ValidationFailed, Conflict) as exc:
-        return _course_form(None, errors=_form_errors(exc))
+        return _course_form(None, errors=exc.form_errors())
     db.session.commit()
     flash(_("The course is created."), "success")
     return redirect(url_for("courses.course", course_id=course.id))
@@ -182,7 +178,7 @@ def edit_course(course_id: int) -> View:
         data = load(CourseSchema(), request.form)
         services.update_course(db.session, found, **_course_fields(data))
     except (ValidationFailed, Conflict) as exc:
-        return _course_form(found, errors=_form_errors(exc))
+        return _course_form(found, errors=exc.form_errors())
     db.session.commit()
     flash(_("The course is saved."), "success")
     return redirect(url_for("courses.course", course_id=found.id))
@@ -213,7 +209,7 @@ def publish(course_id: int) -> View:
             version=services.latest_version(db.session, found.id),
             locale=_locale(),
             behind=count_behind(db.session, found),
-            errors=_form_errors(exc),
+            errors=exc.form_errors(),
         ), 422
     db.session.commit()
     flash(_("Version %(number)d is published.", number=version.number), "success")
@@ -298,7 +294,7 @@ def new_module(course_id: int) -> View:
             db.session, found, translations=translations(data, "title", "summary", "intro")
         )
     except ValidationFailed as exc:
-        return _module_form(found, None, errors=_form_errors(exc))
+        return _module_form(found, None, errors=exc.form_errors())
     db.session.commit()
     flash(_("The module is added."), "success")
     return redirect(url_for("courses.course", course_id=found.id))
@@ -316,7 +312,7 @@ def edit_module(module_id: int) -> View:
             db.session, module, translations=translations(data, "title", "summary", "intro")
         )
     except ValidationFailed as exc:
-        return _module_form(module.course, module, errors=_form_errors(exc))
+        return _module_form(module.course, module, errors=exc.form_errors())
     db.session.commit()
     flash(_("The module is saved."), "success")
     return redirect(url_for("courses.course", course_id=module.course_id))
@@ -426,7 +422,7 @@ def new_item(module_id: int) -> View:
         data = load(ItemSchema(), request.form)
         item = services.add_item(db.session, module, kind=kind, **_item_fields(data))
     except ValidationFailed as exc:
-        return _item_form(module, kind, None, errors=_form_errors(exc))
+        return _item_form(module, kind, None, errors=exc.form_errors())
     db.session.commit()
     flash(_("The item is added."), "success")
     if kind is ItemKind.QUIZ:
@@ -444,7 +440,7 @@ def edit_item(item_id: int) -> View:
         data = load(ItemSchema(), request.form)
         services.update_item(db.session, item, **_item_fields(data))
     except ValidationFailed as exc:
-        return _item_form(item.module, item.kind, item, errors=_form_errors(exc))
+        return _item_form(item.module, item.kind, item, errors=exc.form_errors())
     db.session.commit()
     flash(_("The item is saved."), "success")
     return redirect(
@@ -484,7 +480,7 @@ def upload_media(item_id: int) -> View:
             language=data.get("language") or "",
         )
     except ValidationFailed as exc:
-        return _item_form(item.module, item.kind, item, media_errors=_form_errors(exc))
+        return _item_form(item.module, item.kind, item, media_errors=exc.form_errors())
     db.session.commit()
     flash(_("The file is uploaded. Copy its code into the text where it belongs."), "success")
     return redirect(url_for("courses.edit_item", item_id=item.id, _anchor=f"media-{found.id}"))
@@ -591,7 +587,7 @@ def new_question(item_id: int) -> View:
     try:
         services.add_question(db.session, item, **_question_fields(item))
     except ValidationFailed as exc:
-        return _question_form(item, errors=_form_errors(exc))
+        return _question_form(item, errors=exc.form_errors())
     db.session.commit()
     flash(_("The question is added."), "success")
     return redirect(url_for("courses.edit_item", item_id=item.id, _anchor="questions"))
@@ -607,7 +603,7 @@ def edit_question(question_id: int) -> View:
     try:
         services.update_question(db.session, question, **_question_fields(item))
     except ValidationFailed as exc:
-        return _question_form(item, errors=_form_errors(exc), question=question)
+        return _question_form(item, errors=exc.form_errors(), question=question)
     db.session.commit()
     flash(_("The question is saved."), "success")
     return redirect(url_for("courses.edit_item", item_id=item.id, _anchor=f"q{question.id}"))
@@ -674,7 +670,7 @@ def api_clients() -> View:
             by=current_user,
         )
     except ValidationFailed as exc:
-        return _clients_page(errors=_form_errors(exc))
+        return _clients_page(errors=exc.form_errors())
     db.session.commit()
     # Shown in this response only, never put in the session or a flash message.
     page, _status = _clients_page(created=client, token=token)

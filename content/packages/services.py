@@ -37,6 +37,7 @@ from content.quizzes.models import QuestionKind
 from lms.auth.models import User
 from lms.config import LOCALES
 from lms.errors import Conflict, ValidationFailed
+from lms.schema import message_paths
 
 MiB = 1024 * 1024
 MANIFEST = "manifest.json"
@@ -268,24 +269,6 @@ def _read(zf: zipfile.ZipFile, info: zipfile.ZipInfo, problems: Problems) -> byt
 # Validating the manifest
 
 
-def _flatten(messages: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
-    """marshmallow's nested errors as ``("modules[2].items[0].kind", message)`` pairs."""
-    if isinstance(messages, Mapping):
-        for key, value in messages.items():
-            if isinstance(key, int):
-                path = f"{prefix}[{key}]"
-            elif key == "_schema":
-                path = prefix
-            else:
-                path = f"{prefix}.{key}" if prefix else str(key)
-            yield from _flatten(value, path)
-    elif isinstance(messages, list):
-        for message in messages:
-            yield from _flatten(message, prefix)
-    else:
-        yield prefix, str(messages)
-
-
 def _check_rules(manifest: dict[str, Any], problems: Problems) -> None:
     """What authoring would refuse, found all at once instead of at the first problem."""
     course = manifest["course"]
@@ -462,7 +445,7 @@ def read_package(session: Session, data: bytes, *, slug: str | None = None) -> P
     try:
         manifest: dict[str, Any] = ManifestSchema().load(raw)
     except ValidationError as exc:
-        for path, message in _flatten(exc.messages):
+        for path, message in message_paths(exc.messages):
             problems.add(path, message)
         problems.raise_if_any()
     if manifest["format"] != FORMAT:

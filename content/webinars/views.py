@@ -103,10 +103,6 @@ def _visible_session(session_id: int) -> EventSession:
     return ev
 
 
-def _form_errors(exc: DomainError) -> Errors:
-    return exc.errors or {"_": [exc.message or _("Please check your input.")]}
-
-
 def _zone() -> ZoneInfo:
     return ZoneInfo(timezone_for(current_user))
 
@@ -237,7 +233,7 @@ def check_in(session_id: int) -> View:
         data = load(CheckInSchema(), request.form)
         services.check_in(db.session, ev, current_user, data["code"])
     except ValidationFailed as exc:
-        return _session_page(ev, errors=_form_errors(exc))
+        return _session_page(ev, errors=exc.form_errors())
     db.session.commit()
     flash(_("You are checked in. Welcome!"), "success")
     return redirect(url_for("webinars.session_page", session_id=ev.id))
@@ -628,7 +624,7 @@ def new_series() -> View:
     except ValidationFailed as exc:
         return render_form(
             "webinars/series_form.html",
-            errors=_form_errors(exc),
+            errors=exc.form_errors(),
             series=None,
             chosen=request.form.getlist("audience"),
             chosen_tracks=request.form.getlist("tracks"),
@@ -690,7 +686,7 @@ def edit_series(series_id: int) -> View:
     except ValidationFailed as exc:
         return render_form(
             "webinars/series_form.html",
-            errors=_form_errors(exc),
+            errors=exc.form_errors(),
             series=found,
             values=values,
             chosen=request.form.getlist("audience"),
@@ -793,7 +789,7 @@ def new_session(series_id: int) -> View:
     except ValidationFailed as exc:
         return render_form(
             "webinars/session_form.html",
-            errors=_form_errors(exc),
+            errors=exc.form_errors(),
             series=found,
             ev=None,
             **context,
@@ -841,7 +837,7 @@ def edit_session(session_id: int) -> View:
     except (ValidationFailed, Conflict) as exc:
         return render_form(
             "webinars/session_form.html",
-            errors=_form_errors(exc),
+            errors=exc.form_errors(),
             series=ev.series,
             ev=ev,
             values=values,
@@ -909,7 +905,7 @@ def add_recording(session_id: int) -> View:
         data = load(RecordingSchema(), request.form)
         services.add_recording(db.session, ev, url=data["url"], published=bool(data["published"]))
     except (ValidationFailed, Conflict) as exc:
-        return _registrations_page(ev, errors=_form_errors(exc))
+        return _registrations_page(ev, errors=exc.form_errors())
     db.session.commit()
     flash(_("The recording is added."), "success")
     return redirect(url_for("webinars.registrations", session_id=ev.id, _anchor="recordings"))

@@ -35,7 +35,6 @@ import json
 import re
 import unicodedata
 import uuid as uuidlib
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -58,7 +57,7 @@ from lms.competences.models import (
 )
 from lms.db import utcnow
 from lms.errors import ValidationFailed
-from lms.schema import Text
+from lms.schema import Text, message_paths
 
 #: Larger files are refused before they are read.
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -742,27 +741,6 @@ class CFRubricSchema(_Strict):
     CFRubricCriteria = fields.List(fields.Nested(CFCriterionSchema), load_default=list)
 
 
-def _paths(messages: Any, prefix: str = "") -> Iterable[tuple[str, str]]:
-    """marshmallow's nested messages as (JSON path, message) pairs."""
-    if isinstance(messages, Mapping):
-        for key, value in messages.items():
-            if isinstance(key, int):
-                path = f"{prefix}[{key}]"
-            elif key == "_schema":
-                path = prefix
-            else:
-                path = f"{prefix}.{key}" if prefix else str(key)
-            yield from _paths(value, path)
-    elif isinstance(messages, list):
-        for message in messages:
-            if isinstance(message, Mapping | list):
-                yield from _paths(message, prefix)
-            else:
-                yield prefix or "$", str(message)
-    else:
-        yield prefix or "$", str(messages)
-
-
 def _raw_id(value: Any) -> str:
     ident = value.get("identifier") if isinstance(value, dict) else None
     return ident if isinstance(ident, str) else ""
@@ -776,7 +754,7 @@ def _load_part(schema: Schema, value: Any, path: str, problems: Problems) -> dic
     try:
         loaded: dict[str, Any] = schema.load(value)
     except ValidationError as exc:
-        for sub, message in _paths(exc.messages, path):
+        for sub, message in message_paths(exc.messages, path, root="$"):
             problems.add(sub, f"{sub}: {message}")
         return None
     return loaded

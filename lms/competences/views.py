@@ -45,7 +45,7 @@ from lms.competences.schemas import (
 )
 from lms.core.labels import JOB_TITLE_LABELS
 from lms.db import db
-from lms.errors import Conflict, DomainError, Errors, NotFound, ValidationFailed
+from lms.errors import Conflict, Errors, NotFound, ValidationFailed
 from lms.i18n import LANGUAGE_NAMES
 from lms.orgs import services as orgs
 from lms.orgs.models import JobTitle, OrgUnit, UnitKind
@@ -76,10 +76,6 @@ def _framework(framework_id: int) -> Framework:
 
 def _node(framework: Framework, node_id: int) -> Node:
     return services.get_node(db.session, node_id, framework)
-
-
-def _form_errors(exc: DomainError) -> Errors:
-    return exc.errors or {"_": [exc.message or _("Please check your input.")]}
 
 
 def _languages() -> list[tuple[str, str]]:
@@ -230,7 +226,7 @@ def new_framework() -> View:
             created = services.create_framework(db.session, **_framework_fields(data))
         except ValidationFailed as exc:
             return render_form(
-                "competences/framework_form.html", errors=_form_errors(exc), **context
+                "competences/framework_form.html", errors=exc.form_errors(), **context
             )
         db.session.commit()
         flash(_("The framework was created. Add areas and competences to it."), "success")
@@ -251,7 +247,7 @@ def edit_framework(framework_id: int) -> View:
             services.update_framework(db.session, found, **_framework_fields(data))
         except ValidationFailed as exc:
             return render_form(
-                "competences/framework_form.html", errors=_form_errors(exc), **context
+                "competences/framework_form.html", errors=exc.form_errors(), **context
             )
         db.session.commit()
         flash(_("The framework was saved."), "success")
@@ -314,7 +310,7 @@ def new_node(framework_id: int) -> View:
                 db.session, found, kind=data["kind"], parent=parent, **_node_fields(data)
             )
         except ValidationFailed as exc:
-            return render_form("competences/node_form.html", errors=_form_errors(exc), **context)
+            return render_form("competences/node_form.html", errors=exc.form_errors(), **context)
         db.session.commit()
         flash(_("Added."), "success")
         return redirect(url_for(".node", framework_id=found.id, node_id=created.id))
@@ -347,7 +343,7 @@ def edit_node(framework_id: int, node_id: int) -> View:
             ):
                 services.reparent_node(db.session, current, parent)
         except ValidationFailed as exc:
-            return render_form("competences/node_form.html", errors=_form_errors(exc), **context)
+            return render_form("competences/node_form.html", errors=exc.form_errors(), **context)
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for(".node", framework_id=found.id, node_id=current.id))
@@ -452,7 +448,7 @@ def edit_scale(framework_id: int) -> View:
         except ValidationFailed as exc:
             return render_form(
                 "competences/scale_form.html",
-                errors=_form_errors(exc),
+                errors=exc.form_errors(),
                 rows=[*shown, {}],
                 **context,
             )
@@ -495,7 +491,7 @@ def set_target(framework_id: int, node_id: int) -> View:
             max_level=data.get("max_level"),
         )
     except ValidationFailed as exc:
-        return _node_page(found, current, _form_errors(exc))
+        return _node_page(found, current, exc.form_errors())
     db.session.commit()
     flash(_("The target level was saved."), "success")
     return redirect(url_for(".node", framework_id=found.id, node_id=current.id, _anchor="targets"))
@@ -560,7 +556,7 @@ def targets(framework_id: int) -> View:
         try:
             services.save_targets(db.session, found, job_title=job_title, unit=unit, wanted=wanted)
         except ValidationFailed as exc:
-            errors = _form_errors(exc)
+            errors = exc.form_errors()
         else:
             db.session.commit()
             flash(_("The target levels were saved."), "success")
@@ -655,7 +651,7 @@ def add_link(framework_id: int, node_id: int) -> View:
         services.link_content(db.session, current, *target)
     except (ValidationFailed, Conflict) as exc:
         # Already linked (a conflict) is told on the form, like a bad choice.
-        return _node_page(found, current, _form_errors(exc))
+        return _node_page(found, current, exc.form_errors())
     db.session.commit()
     flash(_("The content was linked."), "success")
     return redirect(url_for(".node", framework_id=found.id, node_id=current.id, _anchor="content"))
@@ -733,7 +729,7 @@ def import_csv(framework_id: int) -> View:
             count = exchange.import_csv(db.session, found, _uploaded())
         except ValidationFailed as exc:
             return render_form(
-                "competences/import.html", errors=_form_errors(exc), framework=found, fmt="csv"
+                "competences/import.html", errors=exc.form_errors(), framework=found, fmt="csv"
             )
         db.session.commit()
         flash(_("Imported %(count)d areas and competences.", count=count), "success")
@@ -751,7 +747,7 @@ def import_case() -> View:
             imported = exchange.import_case(db.session, _uploaded())
         except ValidationFailed as exc:
             return render_form(
-                "competences/import.html", errors=_form_errors(exc), framework=None, fmt="case"
+                "competences/import.html", errors=exc.form_errors(), framework=None, fmt="case"
             )
         db.session.commit()
         flash(_("The framework was imported."), "success")

@@ -19,7 +19,7 @@ from lms.auth.models import Role, User
 from lms.auth.permissions import ORG_ADMIN_ROLES, Scope, require, roles_required, scope
 from lms.competences.models import Framework
 from lms.db import db
-from lms.errors import Conflict, DomainError, Errors, Forbidden, NotFound, ValidationFailed
+from lms.errors import Conflict, Errors, Forbidden, NotFound, ValidationFailed
 from lms.mapping import exports, gaps, scales, services
 from lms.mapping.models import MappingRound, Participant, RatingKind, RoundScale
 from lms.mapping.schemas import EditRoundSchema, ExportQuerySchema, ReportQuerySchema, RoundSchema
@@ -86,10 +86,6 @@ def today() -> date:
 
 def locale() -> str:
     return str(get_locale() or "en")
-
-
-def _form_errors(exc: DomainError) -> Errors:
-    return exc.errors or {"_": [exc.message or _("Please check your input.")]}
 
 
 def _round(round_id: int) -> MappingRound:
@@ -228,7 +224,7 @@ def answer(round_id: int) -> View:
             db.session, mapping_round, participant, answers, submit=submit, today=today()
         )
     except ValidationFailed as exc:
-        return _answer_page(mapping_round, participant, errors=_form_errors(exc))
+        return _answer_page(mapping_round, participant, errors=exc.form_errors())
     db.session.commit()
     if submit:
         flash(_("Thank you: your self-assessment is submitted."), "success")
@@ -355,7 +351,7 @@ def new_round() -> View:
             by=current_user,
         )
     except (ValidationFailed, Conflict) as exc:
-        return _round_form(None, errors=_form_errors(exc))
+        return _round_form(None, errors=exc.form_errors())
     db.session.commit()
     flash(_("The round %(name)s is created.", name=created.name), "success")
     return redirect(url_for("mapping.round_page", round_id=created.id))
@@ -379,7 +375,7 @@ def edit_round(round_id: int) -> View:
             reach=_round_reach(),
         )
     except (ValidationFailed, Conflict) as exc:
-        return _round_form(found, errors=_form_errors(exc))
+        return _round_form(found, errors=exc.form_errors())
     db.session.commit()
     flash(_("The round %(name)s is saved.", name=found.name), "success")
     return redirect(url_for("mapping.round_page", round_id=found.id))
@@ -506,7 +502,7 @@ def rate(round_id: int, user_id: int) -> View:
         answers = _parse_answers(request.form, ids, allow_unknown=False)
         services.rate(db.session, found, participant, answers, by=current_user, today=today())
     except ValidationFailed as exc:
-        return _rate_page(found, participant, errors=_form_errors(exc))
+        return _rate_page(found, participant, errors=exc.form_errors())
     db.session.commit()
     flash(_("Your ratings of %(name)s are saved.", name=participant.user.name), "success")
     return redirect(url_for("mapping.team", round_id=found.id))

@@ -14,7 +14,7 @@ from lms.auth.models import Role
 from lms.auth.permissions import ORG_ADMIN_ROLES, Scope, require, roles_required, scope
 from lms.core.labels import COUNTRY_LABELS, GROUP_KIND_LABELS, JOB_TITLE_LABELS
 from lms.db import Base, db
-from lms.errors import Conflict, DomainError, Errors, NotFound, ValidationFailed
+from lms.errors import Conflict, Errors, NotFound, ValidationFailed
 from lms.orgs import services
 from lms.orgs.models import (
     CHILD_KIND,
@@ -35,7 +35,7 @@ from lms.orgs.schemas import (
     UnitSchema,
 )
 from lms.schema import load
-from lms.web import Page, page_number, paginate, render_form
+from lms.web import Page, choices, page_number, paginate, render_form
 
 bp = Blueprint("orgs", __name__, template_folder="templates")
 
@@ -81,15 +81,6 @@ def _editable_programme(programme_id: int) -> Programme:
     return programme
 
 
-def _form_errors(exc: DomainError) -> Errors:
-    # A Conflict may carry only a message; the form still has to show it.
-    return exc.errors or {"_": [exc.message or _("Please check your input.")]}
-
-
-def _choices(labels: dict[Any, Any]) -> list[tuple[str, str]]:
-    return [(key.value, str(label)) for key, label in labels.items()]
-
-
 # Units
 
 
@@ -124,7 +115,7 @@ def _unit_page(unit: OrgUnit, errors: Errors | None = None) -> tuple[str, int]:
         reach=reach,
         staff=staff,
         child_kind=CHILD_KIND.get(unit.kind),
-        job_titles=_choices(JOB_TITLE_LABELS),
+        job_titles=choices(JOB_TITLE_LABELS),
     )
 
 
@@ -147,7 +138,7 @@ def new_unit() -> View:
     context: dict[str, Any] = {
         "parent": parent,
         "kind": CHILD_KIND[parent.kind] if parent is not None else UnitKind.REGION,
-        "countries": _choices(COUNTRY_LABELS),
+        "countries": choices(COUNTRY_LABELS),
     }
     if request.method == "GET":
         return render_form("orgs/unit_form.html", **context)
@@ -162,7 +153,7 @@ def new_unit() -> View:
             address=data.get("address"),
         )
     except (ValidationFailed, Conflict) as exc:
-        return render_form("orgs/unit_form.html", errors=_form_errors(exc), **context)
+        return render_form("orgs/unit_form.html", errors=exc.form_errors(), **context)
     db.session.commit()
     flash(_("%(name)s is created.", name=created.name), "success")
     return redirect(url_for("orgs.unit", unit_id=created.id))
@@ -182,7 +173,7 @@ def edit_unit(unit_id: int) -> View:
         )
     except (ValidationFailed, Conflict) as exc:
         return render_form(
-            "orgs/unit_edit.html", unit=unit, values=values, errors=_form_errors(exc)
+            "orgs/unit_edit.html", unit=unit, values=values, errors=exc.form_errors()
         )
     db.session.commit()
     flash(_("%(name)s is saved.", name=unit.name), "success")
@@ -213,7 +204,7 @@ def add_staff(unit_id: int) -> View:
             db.session, unit, email=data["email"], job_title=data["job_title"], reach=_org_scope()
         )
     except ValidationFailed as exc:
-        return _unit_page(unit, errors=_form_errors(exc))
+        return _unit_page(unit, errors=exc.form_errors())
     db.session.commit()
     flash(
         _("%(name)s is on the staff of %(library)s.", name=membership.user.name, library=unit.name),
@@ -319,7 +310,7 @@ def new_programme() -> View:
         data = load(ProgrammeSchema(), request.form)
         created = services.create_programme(db.session, **_programme_fields(data))
     except (ValidationFailed, Conflict) as exc:
-        return _programme_form(None, errors=_form_errors(exc))
+        return _programme_form(None, errors=exc.form_errors())
     db.session.commit()
     flash(_("The programme %(name)s is created.", name=created.name), "success")
     return redirect(url_for("orgs.programme", programme_id=created.id))
@@ -335,7 +326,7 @@ def edit_programme(programme_id: int) -> View:
         data = load(ProgrammeSchema(), request.form)
         services.update_programme(db.session, found, **_programme_fields(data))
     except (ValidationFailed, Conflict) as exc:
-        return _programme_form(found, errors=_form_errors(exc))
+        return _programme_form(found, errors=exc.form_errors())
     db.session.commit()
     flash(_("The programme %(name)s is saved.", name=found.name), "success")
     return redirect(url_for("orgs.programme", programme_id=found.id))
@@ -357,7 +348,7 @@ def add_phase(programme_id: int) -> View:
             ends_on=data["ends_on"],
         )
     except ValidationFailed as exc:
-        return render_form("orgs/phase_form.html", programme=found, errors=_form_errors(exc))
+        return render_form("orgs/phase_form.html", programme=found, errors=exc.form_errors())
     db.session.commit()
     flash(_("The phase %(name)s is added.", name=phase.name), "success")
     return redirect(url_for("orgs.programme", programme_id=found.id, _anchor="phases"))
@@ -388,14 +379,14 @@ def _group_of(programme: Programme, group_id: int) -> ProgrammeGroup:
 @roles_required(*ORG_ADMIN_ROLES)
 def add_group(programme_id: int) -> View:
     found = _editable_programme(programme_id)
-    context: dict[str, Any] = {"programme": found, "kinds": _choices(GROUP_KIND_LABELS)}
+    context: dict[str, Any] = {"programme": found, "kinds": choices(GROUP_KIND_LABELS)}
     if request.method == "GET":
         return render_form("orgs/group_form.html", **context)
     try:
         data = load(GroupSchema(), request.form)
         group = services.add_group(db.session, found, kind=data["kind"], name=data["name"])
     except ValidationFailed as exc:
-        return render_form("orgs/group_form.html", errors=_form_errors(exc), **context)
+        return render_form("orgs/group_form.html", errors=exc.form_errors(), **context)
     db.session.commit()
     flash(_("The group %(name)s is added.", name=group.name), "success")
     return redirect(url_for("orgs.programme", programme_id=found.id, _anchor="organisation"))
@@ -431,7 +422,7 @@ def add_group_member(programme_id: int, group_id: int) -> View:
         )
     except ValidationFailed as exc:
         return render_form(
-            "orgs/group_member_form.html", programme=found, group=group, errors=_form_errors(exc)
+            "orgs/group_member_form.html", programme=found, group=group, errors=exc.form_errors()
         )
     db.session.commit()
     flash(

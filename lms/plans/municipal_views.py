@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from lms.auth.permissions import ORG_ADMIN_ROLES, require, roles_required, scope
 from lms.db import db
-from lms.errors import DomainError, Errors, NotFound, ValidationFailed
+from lms.errors import Errors, NotFound, ValidationFailed
 from lms.orgs.models import OrgUnit, UnitKind
 from lms.plans import municipal_services as services
 from lms.plans.municipal import (
@@ -30,7 +30,7 @@ from lms.plans.municipal import (
     PlanStatus,
 )
 from lms.schema import Choice, Date, FormSchema, Integer, Text, load
-from lms.web import render_form
+from lms.web import choices, render_form
 
 bp = Blueprint(
     "municipal_plans", __name__, url_prefix="/municipal-plans", template_folder="templates"
@@ -143,14 +143,6 @@ def _action_of(plan: MunicipalPlan, action_id: int) -> MunicipalAction:
     return action
 
 
-def _form_errors(exc: DomainError) -> Errors:
-    return exc.errors or {"_": [exc.message or _("Please check your input.")]}
-
-
-def _choices(labels: dict[Any, Any]) -> list[tuple[str, str]]:
-    return [(key.value, str(label)) for key, label in labels.items()]
-
-
 # Pages
 
 
@@ -205,7 +197,7 @@ def _plan_form(
         values=values,
         municipalities=[(str(m.id), m.name) for m in db.session.scalars(municipalities_in(reach))],
         workshops=[(str(w.id), f"{w.title} ({w.held_on.isoformat()})") for w in workshops],
-        statuses=_choices(PLAN_STATUS_LABELS),
+        statuses=choices(PLAN_STATUS_LABELS),
     )
 
 
@@ -247,7 +239,7 @@ def new() -> View:
             by=current_user,
         )
     except ValidationFailed as exc:
-        return _plan_form(None, chosen, errors=_form_errors(exc))
+        return _plan_form(None, chosen, errors=exc.form_errors())
     db.session.commit()
     flash(_("The plan %(name)s is created.", name=created.title), "success")
     return redirect(url_for("municipal_plans.plan", plan_id=created.id))
@@ -272,7 +264,7 @@ def edit(plan_id: int) -> View:
             workshop_id=data.get("workshop"),
         )
     except ValidationFailed as exc:
-        return _plan_form(found, None, errors=_form_errors(exc))
+        return _plan_form(found, None, errors=exc.form_errors())
     db.session.commit()
     flash(_("The plan %(name)s is saved.", name=found.title), "success")
     return redirect(url_for("municipal_plans.plan", plan_id=found.id))
@@ -331,7 +323,7 @@ def new_goal(plan_id: int) -> View:
         )
         services.set_links(db.session, goal, found, _chosen(data))
     except ValidationFailed as exc:
-        return _goal_form(found, None, errors=_form_errors(exc))
+        return _goal_form(found, None, errors=exc.form_errors())
     db.session.commit()
     flash(_("The goal %(name)s is added.", name=goal.title), "success")
     return redirect(url_for("municipal_plans.plan", plan_id=found.id, _anchor=f"goal-{goal.id}"))
@@ -351,7 +343,7 @@ def edit_goal(plan_id: int, goal_id: int) -> View:
         )
         services.set_links(db.session, goal, found, _chosen(data))
     except ValidationFailed as exc:
-        return _goal_form(found, goal, errors=_form_errors(exc))
+        return _goal_form(found, goal, errors=exc.form_errors())
     db.session.commit()
     flash(_("The goal %(name)s is saved.", name=goal.title), "success")
     return redirect(url_for("municipal_plans.plan", plan_id=found.id, _anchor=f"goal-{goal.id}"))
@@ -398,7 +390,7 @@ def _action_form(
         action=action,
         values=values,
         people=[(str(u.id), u.name) for u in services.staff_of(db.session, plan.municipality)],
-        statuses=_choices(ACTION_STATUS_LABELS),
+        statuses=choices(ACTION_STATUS_LABELS),
         options=services.link_options(db.session, plan, _locale()),
         linked=_link_values(action),
     )
@@ -427,7 +419,7 @@ def new_action(plan_id: int, goal_id: int) -> View:
         action = services.add_action(db.session, goal, _action_input(data))
         services.set_links(db.session, action, found, _chosen(data))
     except ValidationFailed as exc:
-        return _action_form(found, goal, None, errors=_form_errors(exc))
+        return _action_form(found, goal, None, errors=exc.form_errors())
     db.session.commit()
     flash(_("The action %(name)s is added.", name=action.title), "success")
     return redirect(
@@ -447,7 +439,7 @@ def edit_action(plan_id: int, action_id: int) -> View:
         services.update_action(db.session, action, _action_input(data))
         services.set_links(db.session, action, found, _chosen(data))
     except ValidationFailed as exc:
-        return _action_form(found, action.goal, action, errors=_form_errors(exc))
+        return _action_form(found, action.goal, action, errors=exc.form_errors())
     db.session.commit()
     flash(_("The action %(name)s is saved.", name=action.title), "success")
     return redirect(

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from lms.auth.permissions import ORG_ADMIN_ROLES, require, roles_required, scope
 from lms.db import db
-from lms.errors import Conflict, DomainError, Errors, NotFound, ValidationFailed
+from lms.errors import Conflict, Errors, NotFound, ValidationFailed
 from lms.orgs.models import OrgUnit
 from lms.schema import load
 from lms.swot import pdf, services
@@ -43,7 +43,7 @@ from lms.swot.schemas import (
     StatusSchema,
     WorkshopSchema,
 )
-from lms.web import render_form
+from lms.web import choices, render_form
 
 bp = Blueprint("swot", __name__, url_prefix="/swot", template_folder="templates")
 
@@ -90,14 +90,6 @@ def _group_of(workshop: SwotWorkshop, group_id: int) -> SwotGroup:
     if group is None or group.workshop_id != workshop.id:
         raise NotFound()
     return group
-
-
-def _form_errors(exc: DomainError) -> Errors:
-    return exc.errors or {"_": [exc.message or _("Please check your input.")]}
-
-
-def _choices(labels: dict[Any, Any]) -> list[tuple[str, str]]:
-    return [(key.value, str(label)) for key, label in labels.items()]
 
 
 # The list
@@ -181,7 +173,7 @@ def new() -> View:
             by=current_user,
         )
     except ValidationFailed as exc:
-        return _workshop_form(None, errors=_form_errors(exc))
+        return _workshop_form(None, errors=exc.form_errors())
     db.session.commit()
     flash(_("The workshop %(name)s is created.", name=workshop.title), "success")
     return redirect(url_for("swot.workshop", workshop_id=workshop.id))
@@ -207,7 +199,7 @@ def edit(workshop_id: int) -> View:
             votes_per_person=data["votes_per_person"] or 0,
         )
     except ValidationFailed as exc:
-        return _workshop_form(workshop, errors=_form_errors(exc))
+        return _workshop_form(workshop, errors=exc.form_errors())
     db.session.commit()
     flash(_("The workshop %(name)s is saved.", name=workshop.title), "success")
     return redirect(url_for("swot.workshop", workshop_id=workshop.id))
@@ -276,9 +268,9 @@ def _workshop_page(workshop: SwotWorkshop, errors: Errors | None = None) -> tupl
         my_votes=services.my_votes(db.session, workshop, current_user),
         votes_left=services.votes_left(db.session, workshop, current_user),
         staff_count=services.staff_count(db.session, workshop.municipality),
-        quadrant_choices=_choices(QUADRANT_SINGULAR),
-        level_choices=_choices(LEVEL_LABELS),
-        perspective_choices=_choices(PERSPECTIVE_LABELS),
+        quadrant_choices=choices(QUADRANT_SINGULAR),
+        level_choices=choices(LEVEL_LABELS),
+        perspective_choices=choices(PERSPECTIVE_LABELS),
         levels=list(Level),
         perspectives=list(Perspective),
     )
@@ -298,7 +290,7 @@ def add_item(workshop_id: int) -> View:
         data = load(ItemSchema(), request.form)
         services.add_item(db.session, workshop, current_user, **data)
     except ValidationFailed as exc:
-        return _workshop_page(workshop, errors=_form_errors(exc))
+        return _workshop_page(workshop, errors=exc.form_errors())
     db.session.commit()
     flash(_("Your item is on the board."), "success")
     return redirect(url_for("swot.workshop", workshop_id=workshop.id, _anchor="add"))
@@ -316,9 +308,9 @@ def edit_item(workshop_id: int, item_id: int) -> View:
     context: dict[str, Any] = {
         "workshop": workshop,
         "item": item,
-        "quadrant_choices": _choices(QUADRANT_SINGULAR),
-        "level_choices": _choices(LEVEL_LABELS),
-        "perspective_choices": _choices(PERSPECTIVE_LABELS),
+        "quadrant_choices": choices(QUADRANT_SINGULAR),
+        "level_choices": choices(LEVEL_LABELS),
+        "perspective_choices": choices(PERSPECTIVE_LABELS),
     }
     values = {
         "text": item.text,
@@ -332,7 +324,7 @@ def edit_item(workshop_id: int, item_id: int) -> View:
         data = load(ItemSchema(), request.form)
         services.update_item(db.session, item, **data)
     except ValidationFailed as exc:
-        return render_form("swot/item_form.html", errors=_form_errors(exc), **context)
+        return render_form("swot/item_form.html", errors=exc.form_errors(), **context)
     db.session.commit()
     flash(_("The item is saved."), "success")
     return redirect(url_for("swot.workshop", workshop_id=workshop.id, _anchor=f"item-{item.id}"))
@@ -387,7 +379,7 @@ def _organise_page(workshop: SwotWorkshop, errors: Errors | None = None) -> tupl
         board=board,
         values=values,
         priorities=PRIORITIES,
-        quadrant_choices=_choices(QUADRANT_SINGULAR),
+        quadrant_choices=choices(QUADRANT_SINGULAR),
     )
 
 
@@ -401,7 +393,7 @@ def organise(workshop_id: int) -> View:
         placements = _placements(workshop)
         services.organise(db.session, workshop, placements)
     except ValidationFailed as exc:
-        return _organise_page(workshop, errors=_form_errors(exc))
+        return _organise_page(workshop, errors=exc.form_errors())
     db.session.commit()
     flash(_("Groups and priorities are saved."), "success")
     return redirect(url_for("swot.organise", workshop_id=workshop.id))
@@ -447,7 +439,7 @@ def add_group(workshop_id: int) -> View:
         data = load(GroupSchema(), request.form)
         group = services.add_group(db.session, workshop, **data)
     except ValidationFailed as exc:
-        return _organise_page(workshop, errors=_form_errors(exc))
+        return _organise_page(workshop, errors=exc.form_errors())
     db.session.commit()
     flash(_("The group %(name)s is added.", name=group.name), "success")
     return redirect(
@@ -464,7 +456,7 @@ def edit_group(workshop_id: int, group_id: int) -> View:
         data = load(GroupEditSchema(), request.form)
         services.update_group(db.session, group, name=data["name"], priority=data.get("priority"))
     except ValidationFailed as exc:
-        return _organise_page(workshop, errors=_form_errors(exc))
+        return _organise_page(workshop, errors=exc.form_errors())
     db.session.commit()
     flash(_("The group %(name)s is saved.", name=group.name), "success")
     return redirect(
