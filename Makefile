@@ -13,6 +13,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Ralph, a second LRS the forwarding tests send to; its own venv, since its pins clash with ours.
+RALPH_STAMP := .venv-ralph/.installed
+$(RALPH_STAMP):
+	$(PYTHON) -m venv .venv-ralph
+	.venv-ralph/bin/pip install --quiet 'ralph-malph[lrs,cli]==5.1.0' requests
+	touch $(RALPH_STAMP)
+
 setup: $(STAMP) translations
 
 setup-dev: setup
@@ -26,7 +33,7 @@ run: setup
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C stops)"
 	$(BIN)/librarena serve --bind 127.0.0.1:5000
 
-test: setup
+test: setup $(RALPH_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -3,11 +3,16 @@
     .venv/bin/python bench/xapi_throughput.py [--seconds 10] [--concurrency 8] [--workers 2]
     .venv/bin/python bench/xapi_throughput.py --database-url postgresql+psycopg://…/empty_db
     .venv/bin/python bench/xapi_throughput.py --endpoint URL --key K --secret S   (another LRS)
+    .venv/bin/python bench/xapi_throughput.py --with-ralph     (and Ralph, in the same run)
 
 Without --endpoint it starts Librarena under gunicorn on 127.0.0.1 with a fresh SQLite store
 and a new client, and also a bare Flask endpoint under the same gunicorn settings as the
 ceiling of the HTTP stack. With --endpoint it measures that LRS instead (e.g. Ralph), so both
-can be run side by side on the same machine. Only loopback traffic; it stops by itself.
+can be run side by side on the same machine. --with-ralph also starts Ralph (PyPI ralph-malph,
+from .venv-ralph: ``make .venv-ralph/.installed``) with its filesystem backend in append mode,
+served by uvicorn with the same number of worker processes (Ralph is an ASGI app; uvicorn is
+what it ships with), and measures it in the same table. A request counts only when it is
+answered 200 with the ids that were sent. Only loopback traffic; it stops by itself.
 """
 
 from __future__ import annotations
@@ -25,8 +30,11 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from tests.lms.xapi.ralph_lrs import RalphServer
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,12 +103,16 @@ def load(
         done = 0
         while time.perf_counter() < stop or done < at_least:
             done += 1
-            body = [statement() for _ in range(batch)] if batch > 1 else statement()
-            conn.request("POST", path, json.dumps(body), headers)
+            sent = [statement() for _ in range(batch)]
+            conn.request("POST", path, json.dumps(sent if batch > 1 else sent[0]), headers)
             resp = conn.getresponse()
-            resp.read()
+            answer = resp.read()
             if resp.status != 200:
-                errors.append(f"{resp.status}")
+                errors.append(f"{resp.status} {answer[:200]!r}")
+                if len(errors) > 20:
+                    return
+            elif sorted(json.loads(answer)) != sorted(s["id"] for s in sent):
+                errors.append(f"200 without the ids sent: {answer[:200]!r}")
                 if len(errors) > 20:
                     return
             else:
@@ -199,6 +211,19 @@ def serve(
     return proc, f"http://127.0.0.1:{port}/xapi"
 
 
+def start_ralph(workers: int) -> RalphServer:
+    """Ralph on a fresh folder, with a client of its own (tests/lms/xapi/ralph_lrs.py, which
+    the forwarding tests use too)."""
+    sys.path.insert(0, str(ROOT))
+    from tests.lms.xapi.ralph_lrs import INSTALL_HINT, RalphServer, installed
+
+    if not installed():
+        sys.exit(f"Ralph is not installed in .venv-ralph: run `{INSTALL_HINT}`")
+    server = RalphServer(Path(tempfile.mkdtemp(prefix="xapi-throughput-ralph-")))
+    server.start(workers=workers)
+    return server
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
@@ -208,6 +233,11 @@ def main() -> None:
     parser.add_argument("--key")
     parser.add_argument("--secret")
     parser.add_argument(
+        "--with-ralph",
+        action="store_true",
+        help="also start Ralph from .venv-ralph (filesystem backend) and measure it",
+    )
+    parser.add_argument(
         "--database-url",
         help="an empty database for Librarena (e.g. postgresql+psycopg://postgres@127.0.0.1/x); "
         "default: a fresh SQLite file",
@@ -215,6 +245,7 @@ def main() -> None:
     args = parser.parse_args()
     runs: list[tuple[str, str, str]] = []
     procs: list[subprocess.Popen[bytes]] = []
+    ralph: RalphServer | None = None
     try:
         if args.endpoint:
             token = base64.b64encode(f"{args.key}:{args.secret}".encode()).decode()
@@ -242,6 +273,10 @@ def main() -> None:
             procs.append(proc)
             token = base64.b64encode(f"{creds['key']}:{creds['secret']}".encode()).decode()
             runs.append(("librarena", endpoint, f"Basic {token}"))
+        if args.with_ralph:
+            ralph = start_ralph(args.workers)
+            runs.append(("ralph (fs backend)", ralph.endpoint, ralph.authorization))
+        if not args.endpoint:
             (folder / "bare.py").write_text(BARE_APP)
             proc, bare = serve("bare:app", env, args.workers, folder)
             procs.append(proc)
@@ -258,6 +293,8 @@ def main() -> None:
                 proc.terminate()
                 proc.wait(timeout=10)
             procs.clear()
+            if ralph is not None:
+                ralph.stop()
             url = env["LIBRARENA_DATABASE_URL"]
             rows = raw_inserts(url, args.seconds)
             print(f"{'raw inserts (ceiling)':<28} {'':>12} {rows:>12.0f}", flush=True)
@@ -265,6 +302,8 @@ def main() -> None:
         for proc in procs:
             proc.terminate()
             proc.wait(timeout=10)
+        if ralph is not None:
+            ralph.stop()
 
 
 if __name__ == "__main__":
