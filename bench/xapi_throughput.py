@@ -5,6 +5,9 @@
     .venv/bin/python bench/xapi_throughput.py --endpoint URL --key K --secret S   (another LRS)
     .venv/bin/python bench/xapi_throughput.py --with-ralph     (and Ralph, in the same run)
 
+The load comes from wrk when it is installed (``apt-get install -y wrk``; --generator python
+uses this script's own threads instead, which saturate a core long before the servers do).
+
 Without --endpoint it starts Librarena under gunicorn on 127.0.0.1 with a fresh SQLite store
 and a new client, and also a bare Flask endpoint under the same gunicorn settings as the
 ceiling of the HTTP stack. With --endpoint it measures that LRS instead (e.g. Ralph), so both
@@ -22,6 +25,7 @@ import base64
 import http.client
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -68,6 +72,86 @@ def statement() -> dict[str, Any]:
         "object": {"id": f"http://lib.example/activities/{uuid.uuid4().hex[:6]}"},
         "result": {"score": {"scaled": 0.5}, "completion": True},
     }
+
+
+#: The load generator when wrk is installed (``apt-get install wrk``): one C process whose
+#: Lua makes a new statement (new id, actor and activity) for every request. The Python
+#: clients below need a core of their own for a few hundred requests a second, and on a
+#: 2-core machine they measured themselves, not the server (a bare Flask endpoint: 740/s).
+WRK_SCRIPT = """
+local batch, auth = tonumber(os.getenv("BENCH_BATCH")), os.getenv("BENCH_AUTH")
+local threads, failures = {}, 0
+function setup(thread)
+  thread:set("id", #threads + 1)
+  table.insert(threads, thread)
+end
+function init(args)
+  math.randomseed(id * 7919 + os.time())
+end
+local r = math.random
+local function uuid()
+  return string.format("%04x%04x-%04x-4%03x-%04x-%04x%04x%04x", r(0, 65535), r(0, 65535),
+    r(0, 65535), r(0, 4095), r(32768, 49151), r(0, 65535), r(0, 65535), r(0, 65535))
+end
+local function statement()
+  return '{"id":"' .. uuid() .. '","actor":{"objectType":"Agent","account":'
+    .. '{"homePage":"http://lib.example","name":"' .. string.format("%08x", r(0, 2^31)) .. '"}},'
+    .. '"verb":{"id":"http://adlnet.gov/expapi/verbs/completed","display":{"en-US":"completed"}},'
+    .. '"object":{"id":"http://lib.example/activities/'
+    .. string.format("%06x", r(0, 2^24)) .. '"},'
+    .. '"result":{"score":{"scaled":0.5},"completion":true}}'
+end
+local headers = {["Content-Type"] = "application/json", ["Authorization"] = auth,
+  ["X-Experience-API-Version"] = "1.0.3"}
+function request()
+  local body
+  if batch == 1 then body = statement() else
+    local parts = {}
+    for i = 1, batch do parts[i] = statement() end
+    body = "[" .. table.concat(parts, ",") .. "]"
+  end
+  return wrk.format("POST", nil, headers, body)
+end
+function response(status, headers, body)
+  -- stored means 200 and a list of ids back (Ralph answers 200 too)
+  if status ~= 200 or body:sub(1, 1) ~= "[" then failures = failures + 1 end
+end
+function done(summary, latency, requests)
+  local failed = 0
+  for _, thread in ipairs(threads) do failed = failed + thread:get("failures") end
+  io.write(string.format("RESULT %d %d %d\n", summary.requests, failed, summary.duration))
+end
+"""
+
+
+def load_wrk(endpoint: str, auth: str, batch: int, seconds: float, concurrency: int) -> float:
+    """Statements per second stored over ``seconds`` by wrk with ``concurrency`` connections
+    (one wrk thread: it needs a fraction of a core)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    out = subprocess.run(
+        [
+            shutil.which("wrk") or "wrk",
+            "-t1",
+            f"-c{concurrency}",
+            f"-d{max(seconds, 1):.0f}s",
+            "--timeout",
+            "30s",
+            "-s",
+            script.name,
+            endpoint.rstrip("/") + "/statements",
+        ],
+        env={**os.environ, "BENCH_BATCH": str(batch), "BENCH_AUTH": auth},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    os.unlink(script.name)
+    line = next(line for line in out.splitlines() if line.startswith("RESULT "))
+    requests, failed, micros = (int(n) for n in line.split()[1:])
+    if failed:
+        print(f"  ({failed} of {requests} requests not stored)", file=sys.stderr)
+    return (requests - failed) * batch / (micros / 1e6)
 
 
 def warm_up(endpoint: str, auth: str, concurrency: int, timeout: float = 120) -> None:
@@ -233,6 +317,12 @@ def main() -> None:
     parser.add_argument("--key")
     parser.add_argument("--secret")
     parser.add_argument(
+        "--generator",
+        choices=["wrk", "python"],
+        default="wrk",
+        help="wrk (default, when installed) or the Python clients of this script",
+    )
+    parser.add_argument(
         "--with-ralph",
         action="store_true",
         help="also start Ralph from .venv-ralph (filesystem backend) and measure it",
@@ -283,10 +373,12 @@ def main() -> None:
             runs.append(("bare flask (ceiling)", bare, "Basic x"))
         for _name, endpoint, auth in runs:
             warm_up(endpoint, auth, args.concurrency)
+        measure = load_wrk if shutil.which("wrk") and args.generator == "wrk" else load
+        print(f"load generator: {measure.__name__}; load average {os.getloadavg()[0]:.1f}")
         print(f"{'target':<28} {'1/request':>12} {'100/request':>12}  statements/s")
         for name, endpoint, auth in runs:
-            single = load(endpoint, auth, 1, args.seconds, args.concurrency)
-            batch = load(endpoint, auth, 100, args.seconds, args.concurrency)
+            single = measure(endpoint, auth, 1, args.seconds, args.concurrency)
+            batch = measure(endpoint, auth, 100, args.seconds, args.concurrency)
             print(f"{name:<28} {single:>12.0f} {batch:>12.0f}", flush=True)
         if not args.endpoint:
             for proc in procs:  # the database to itself

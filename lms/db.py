@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask.globals import app_ctx
 from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, select
 from sqlalchemy.engine import Dialect
@@ -32,6 +32,8 @@ NAMING_CONVENTION = {
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: ``flask.g`` key of a callable run once before a request's write transaction begins on SQLite.
+BEFORE_WRITE = "before_write_transaction"
 
 
 def utcnow() -> datetime:
@@ -113,6 +115,11 @@ def _configure_sqlite(engine: Engine) -> None:
         # reads and then writes fails at once with "database is locked" when another
         # connection wrote in between, instead of waiting for busy_timeout.
         immediate = conn.get_execution_options().get("sqlite_begin_immediate")
+        if immediate and has_request_context():
+            # A part may queue its writers before SQLite's lock (lms.xapi.writelock).
+            before = g.pop(BEFORE_WRITE, None)
+            if before is not None:
+                before()
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
@@ -127,6 +134,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 class _State:
     engine: Engine
     sessionmaker: sessionmaker[Session]
+    #: The same engine, beginning its transactions with SQLite's write lock (BEGIN IMMEDIATE).
+    writer: Engine
 
 
 def _scope() -> int:
@@ -148,7 +157,9 @@ class Database:
         # checkout. An embedded SQLite file cannot, and the extra SELECT 1 per request costs.
         engine = make_engine(url, pool_pre_ping=not str(url).startswith("sqlite"))
         app.extensions["librarena.db"] = _State(
-            engine=engine, sessionmaker=sessionmaker(bind=engine, expire_on_commit=False)
+            engine=engine,
+            sessionmaker=sessionmaker(bind=engine, expire_on_commit=False),
+            writer=engine.execution_options(sqlite_begin_immediate=True),
         )
         app.teardown_appcontext(self._teardown)
 
@@ -172,17 +183,20 @@ class Database:
 
     def _new_session(self) -> Session:
         state = self.state()
-        session = state.sessionmaker()
         if (
             state.engine.dialect.name == "sqlite"
             and has_request_context()
             and request.method not in SAFE_METHODS
+            # (not when a test has bound the sessions to its own connection)
+            and state.sessionmaker.kw.get("bind") is state.engine
         ):
-            # A request that may write takes SQLite's write lock when it begins: a deferred
-            # transaction that reads, then writes, fails at once with "database is locked"
-            # when another request wrote in between, where an immediate one waits its turn.
-            session.connection(execution_options={"sqlite_begin_immediate": True})
-        return session
+            # A request that may write takes SQLite's write lock when its transaction begins
+            # (at its first statement, not before: work that needs no database is done
+            # outside the lock): a deferred transaction that reads, then writes, fails at
+            # once with "database is locked" when another request wrote in between, where an
+            # immediate one waits its turn.
+            return state.sessionmaker(bind=state.writer)
+        return state.sessionmaker()
 
     def _teardown(self, _exc: BaseException | None) -> None:
         self._registry.remove()

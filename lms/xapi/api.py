@@ -20,9 +20,9 @@ from flask import Blueprint, Response, current_app, g, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from lms.db import db, utcnow
+from lms.db import BEFORE_WRITE, db, utcnow
 from lms.errors import DomainError
-from lms.extensions import csrf
+from lms.extensions import csrf, limiter
 from lms.xapi import documents as docs
 from lms.xapi import forwarding
 from lms.xapi.auth import Principal, principal_from_basic, principal_from_user, require
@@ -54,6 +54,9 @@ from lms.xapi.writelock import WriteLock
 
 bp = Blueprint("xapi", __name__, url_prefix="/xapi")
 csrf.exempt(bp)
+# Clients hold a key and a long random secret: no sign-in to guess, and a learning package
+# posts a statement per interaction. Throughput is the LRS's job, not something to throttle.
+limiter.exempt(bp)
 
 
 @bp.record_once
@@ -141,6 +144,11 @@ def _write_lock() -> WriteLock | None:
     return lock
 
 
+def _hold(lock: WriteLock) -> None:
+    lock.acquire()
+    g.xapi_write_lock = lock
+
+
 @bp.teardown_request
 def _release_write_lock(_exc: BaseException | None) -> None:
     # By now the request's transaction has ended: committed by _dispatch, or rolled back by an
@@ -159,10 +167,9 @@ def _dispatch(handlers: dict[str, Handler], *, public: bool = False) -> Response
     if request.method not in ("GET", "HEAD"):
         lock = _write_lock()
         if lock is not None:
-            # Before the session's first use: that is when SQLite's BEGIN IMMEDIATE waits.
-            lock.acquire()
-            g.xapi_write_lock = lock
-    # Writes on SQLite take the write lock when the request's session begins (lms.db).
+            # Taken just before the request's transaction begins (lms.db), and only then:
+            # parsing, validating and preparing statements happen outside it, in parallel.
+            g.setdefault(BEFORE_WRITE, lambda: _hold(lock))
     # Credentials first (401), then the version header (400).
     principal = None if public else _principal(xreq)
     if principal is None:
@@ -179,6 +186,7 @@ def _dispatch(handlers: dict[str, Handler], *, public: bool = False) -> Response
         raise XapiError(f"{xreq.method} is not allowed here", status=405)
     response = handler(xreq, principal)  # type: ignore[arg-type]
     db.session.commit()
+    _release_write_lock(None)  # the next writer need not wait for this response to be sent
     if xreq.method == "HEAD":
         response.set_data(b"")
     return response

@@ -57,16 +57,21 @@ def wants(target: Any, statement: dict[str, Any]) -> bool:
     )
 
 
+# Built once: every stored statement passes through here (see lms.xapi.storage).
+_TARGETS = Base.metadata.tables[ForwardTarget.__tablename__]
+_ACTIVE_TARGETS = select(_TARGETS.c.id, _TARGETS.c.verb_prefix, _TARGETS.c.activity_prefix).where(
+    _TARGETS.c.is_active
+)
+_QUEUE = insert(Base.metadata.tables[ForwardQueue.__tablename__])
+
+
 def enqueue_for(session: Session) -> Callable[[Sequence[tuple[int, dict[str, Any]]]], None]:
     """An ``after_store`` hook: queue the stored statements (seq, data) for every active target
     that wants them, with one insert."""
 
     def hook(stored: Sequence[tuple[int, dict[str, Any]]]) -> None:
-        t = Base.metadata.tables[ForwardTarget.__tablename__]
         connection = session.connection()
-        targets = connection.execute(
-            select(t.c.id, t.c.verb_prefix, t.c.activity_prefix).where(t.c.is_active)
-        ).all()
+        targets = connection.execute(_ACTIVE_TARGETS).all()
         rows = [
             {"target_id": target.id, "statement_seq": seq}
             for target in targets
@@ -74,7 +79,7 @@ def enqueue_for(session: Session) -> Callable[[Sequence[tuple[int, dict[str, Any
             if wants(target, statement)
         ]
         if rows:
-            connection.execute(insert(Base.metadata.tables[ForwardQueue.__tablename__]), rows)
+            connection.execute(_QUEUE, rows)
 
     return hook
 

@@ -82,7 +82,7 @@ def from_flask(request: Request) -> XapiRequest:
         return XapiRequest(
             method=request.method,
             params=query,
-            headers=Headers(request.headers),
+            headers=request.headers,  # read-only here: no copy
             body=request.get_data(cache=True),
         )
     if request.method != "POST":

@@ -261,19 +261,15 @@ def _copy_for_storage(statement: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def prepare(
-    statement: dict[str, Any], principal: Principal, ctx: Ctx, stored: datetime
-) -> StoredStatement:
-    """Add what the LRS sets (id, stored, timestamp, authority, version) and index it.
+def prepare(statement: dict[str, Any], principal: Principal, ctx: Ctx) -> StoredStatement:
+    """Add what the LRS sets (id, authority, version) and index it; :func:`stamp` adds the
+    time it is stored.
 
     https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Data.md#23-statement-lifecycle
     """
     data = _copy_for_storage(statement)
     data.setdefault("id", str(uuid.uuid4()))
     normalize_context_activities(data)
-    data["stored"] = format_timestamp(stored)
-    # https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Data.md#247-timestamp
-    data.setdefault("timestamp", data["stored"])
     data["authority"] = authority_of(principal)
     # https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Data.md#2410-version
     data.setdefault("version", "2.0.0" if ctx.is_v2 else "1.0.0")
@@ -294,7 +290,7 @@ def prepare(
     return StoredStatement(
         id=data["id"].lower(),
         data=data,
-        stored=stored,
+        stored=None,
         actor_ifi=ifi_key(data["actor"]),
         verb_id=data["verb"]["id"],
         activity_id=obj["id"] if kind == "Activity" else None,
@@ -305,6 +301,16 @@ def prepare(
         user_id=principal.user.id if principal.user else None,
         links=links,
     )
+
+
+def stamp(item: StoredStatement, stored: datetime) -> None:
+    """Set ``stored`` (and ``timestamp``, when the statement has none) to the time of storing.
+
+    https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Data.md#247-timestamp
+    """
+    item.stored = stored
+    item.data["stored"] = format_timestamp(stored)
+    item.data.setdefault("timestamp", item.data["stored"])
 
 
 def _activity_definitions(statement: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -350,6 +356,9 @@ def store_statements(
             if sid.lower() in seen:
                 raise Invalid(f"statement id {sid} appears twice in the batch", field="id")
             seen.add(sid.lower())
+    # Everything that needs no database is done before the first query: on SQLite, that
+    # query takes the write lock, and writers should hold it as briefly as they can.
+    prepared = [prepare(statement, principal, ctx) for statement in statements]
     existing, voided = store.find_with_voiders(seen)
     # A voiding statement cannot be voided.
     # https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Data.md#231-voided
@@ -362,17 +371,18 @@ def store_statements(
     already_voiding = store.voiding_ids(targets) if targets else set()
     for target in set(targets) & (already_voiding | batch_voiding):
         raise fail(f"statement[{targets[target]}].object.id", "cannot void a voiding statement")
-    stored = utcnow().replace(microsecond=utcnow().microsecond // 1000 * 1000)
+    now = utcnow()
+    stored = now.replace(microsecond=now.microsecond // 1000 * 1000)
     ids: list[str] = []
     new: list[StoredStatement] = []
-    for statement in statements:
+    for statement, item in zip(statements, prepared, strict=True):
         sid = statement.get("id")
         if sid and sid.lower() in existing:
             if not same_statement(statement, existing[sid.lower()]):
                 raise Conflict(f"statement {sid} is already stored with other content", field="id")
             ids.append(existing[sid.lower()]["id"])
             continue
-        item = prepare(statement, principal, ctx, stored)
+        stamp(item, stored)
         ids.append(item.data["id"])
         new.append(item)
     # A statement that refers to another is found by the filters its target matches.
