@@ -439,15 +439,24 @@ def _get_statements(xreq: XapiRequest, principal: Principal) -> Response:
     query = _query_from(XapiRequest("GET", params, xreq.headers, b"", version=xreq.version))
     query.after = after
     _restrict(query, principal)
-    statements, more = store.query(query)
-    body: dict[str, Any] = {
-        "statements": [formatted(s, fmt, languages) for s in statements],
-        "more": f"{request.script_root}/xapi/statements?more={_encode_more(params, more)}"
+    page, more = store.query_json(query)
+    more_url = (
+        f"{request.script_root}/xapi/statements?more={_encode_more(params, more)}"
         if more is not None
-        else "",
-    }
-    response = _statement_response(statements, body, attachments)
-    latest = max((_parse_stored(s) for s in statements), default=utcnow())
+        else ""
+    )
+    if fmt == "exact" and not attachments:
+        # Exactly as stored: the stored JSON texts go out as they are, unparsed.
+        text = '{"statements":[' + ",".join(data for data, _ in page) + "],"
+        response = Response(text + f'"more":{json.dumps(more_url)}}}', mimetype="application/json")
+    else:
+        statements = [json.loads(data) for data, _ in page]
+        body = {
+            "statements": [formatted(s, fmt, languages) for s in statements],
+            "more": more_url,
+        }
+        response = _statement_response(statements, body, attachments)
+    latest = max((stored for _, stored in page), default=utcnow())
     response.headers["Last-Modified"] = _http_date(latest)
     return response
 
