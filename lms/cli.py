@@ -156,3 +156,6 @@ def register_commands(app: Flask) -> None:
     from content.packages.cli import course_group
 
     app.cli.add_command(course_group)
+    from lms.reporting.cli import reports_group
+
+    app.cli.add_command(reports_group)

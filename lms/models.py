@@ -13,6 +13,7 @@ from lms.orgs import models as orgs_models
 from lms.outbox import models as outbox_models
 from lms.plans import models as plan_models
 from lms.plans import municipal as municipal_plan_models
+from lms.reporting import models as reporting_models
 from lms.swot import models as swot_models
 from lms.xapi import models as xapi_models
 from lti import models as lti_models
@@ -31,6 +32,7 @@ __all__ = [
     "plan_models",
     "progress_models",
     "quiz_models",
+    "reporting_models",
     "swot_models",
     "webinar_models",
     "xapi_models",

@@ -14,8 +14,10 @@ What is counted (all in distinct people):
 - *started a course* / *completed a course*: enrolled / completed in the period;
 - *registered* / *attended*: for an event held in the period;
 - *assigned a track*: an active assignment made in the period; *completed a track* / *overdue*:
-  where those assignments stand today (:func:`done_tracks` derives it in SQL, set-based, from
-  the same records as ``lms.assignments.services.progress_for``; tests hold the two together).
+  where those assignments stand today, read from ``track_completions``. :func:`done_tracks`
+  states the rule in SQL, set-based, from the same records as
+  ``lms.assignments.services.progress_for`` (tests hold the two together);
+  ``lms.reporting.completions`` keeps the table equal to it as those records change.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ from sqlalchemy import (
     ColumnElement,
     and_,
     case,
-    distinct,
     false,
     func,
     literal,
@@ -60,6 +61,7 @@ from lms.assignments.models import (
 from lms.auth.models import User
 from lms.auth.permissions import Scope
 from lms.orgs.models import Membership, OrgUnit, UnitKind
+from lms.reporting.models import TrackCompletion
 
 #: The figures of a unit row, in the order the tables show them.
 FIGURES = (
@@ -202,15 +204,44 @@ def _event_flags(period: Period, who: Any = None) -> Any:
     )
 
 
-def _track_flags(state: Any, today: date) -> Any:
+#: The assignment's track is done (``_assigned`` joins the completions).
+_DONE = TrackCompletion.user_id.is_not(None)
+
+
+def _assigned(period: Period, who: Any, *columns: Any) -> Any:
+    """``columns`` over the active assignments made in the period (of ``who``, a select of
+    user ids, if given), each with its track completion, if any (``_DONE``)."""
     return (
-        select(
-            state.c.user_id,
-            literal(1).label("track_assigned"),
-            func.max(state.c.done).label("track_done"),
-            _flag(and_(state.c.due_on < today, state.c.done == 0)).label("track_overdue"),
+        select(*columns)
+        .select_from(Assignment)
+        .outerjoin(
+            TrackCompletion,
+            and_(
+                TrackCompletion.user_id == Assignment.user_id,
+                TrackCompletion.track_id == Assignment.track_id,
+            ),
         )
-        .group_by(state.c.user_id)
+        .where(
+            Assignment.status == AssignmentStatus.ACTIVE,
+            period.within(Assignment.assigned_at),
+            _only(Assignment.user_id, who),
+        )
+    )
+
+
+def _track_flags(period: Period, who: Any, today: date) -> Any:
+    # Grouped straight from the assignments: no row per assignment is materialised.
+    overdue = and_(Assignment.due_on < today, ~_DONE)
+    return (
+        _assigned(
+            period,
+            who,
+            Assignment.user_id,
+            literal(1).label("track_assigned"),
+            _flag(_DONE).label("track_done"),
+            _flag(overdue).label("track_overdue"),
+        )
+        .group_by(Assignment.user_id)
         .cte("track_flags")
         .prefix_with("MATERIALIZED")
     )
@@ -237,99 +268,102 @@ def programme_figures(
     statement whatever the number of people.
 
     Totals are counted again rather than summed: a person on the staff of two libraries is
-    one person in the total. What each person did is worked out once (materialised CTEs, one
-    row per person) and shared by the three groupings.
+    one person in the total. What each person did is worked out once (materialised CTEs, then
+    one row of flags per person) and shared by the three groupings.
     """
     lib = aliased(OrgUnit, name="lib")
     row = aliased(OrgUnit, name="row_unit")
 
     # Who counts, worked out first: everything below is limited to them, so a drill-down
-    # into one municipality derives the progress of its staff only.
-    def people(stmt: Any) -> Any:
-        return (
-            stmt.join(Membership, Membership.library_id == lib.id)
-            .join(User, User.id == Membership.user_id)
-            .where(User.is_active.is_(True), reach.where(lib.path))
-            .distinct()
-        )
-
-    in_reach = (
-        people(select(Membership.user_id).select_from(lib))
-        .cte("in_reach")
+    # into one municipality counts the records of its staff only.
+    staff = (
+        select(Membership.user_id, Membership.library_id)
+        .select_from(lib)
+        .join(Membership, Membership.library_id == lib.id)
+        .join(User, User.id == Membership.user_id)
+        .where(User.is_active.is_(True), reach.where(lib.path))
+        .cte("staff")
         .prefix_with("MATERIALIZED")
     )
+    in_reach = select(staff.c.user_id).distinct().cte("in_reach").prefix_with("MATERIALIZED")
     who = select(in_reach.c.user_id)
-    # Over the whole tree, deriving for everyone is cheaper than checking each record against
-    # a list of everyone; the assignments are still limited to active staff.
+    # Over the whole tree, counting everyone's courses and events is cheaper than checking
+    # each record against a list of everyone; the assignments are still limited to active staff.
     whole = reach.scope.everywhere and reach.regions is None and reach.under is None
     narrow = None if whole else who
-    states = assignment_states(period, who, derive_for=narrow)
     courses, events = _course_flags(period, narrow), _event_flags(period, narrow)
-    tracks = _track_flags(states, today)
+    tracks = _track_flags(period, who, today)
 
-    # Each person once per group first (someone on the staff of two libraries of one
-    # municipality is one person there), then plain counts of their flags.
-    in_rows = people(
-        select(row.id.label("key"), Membership.user_id)
+    # One row of 0/1 flags per person in reach: the joins are made once, for everyone, and
+    # each grouping below only sums.
+    flag_of = {
+        "course_started": courses.c.course_started == 1,
+        "course_completed": courses.c.course_completed == 1,
+        "event_registered": events.c.event_registered == 1,
+        "event_attended": events.c.event_attended == 1,
+        "track_assigned": tracks.c.track_assigned == 1,
+        "track_done": tracks.c.track_done == 1,
+        "track_overdue": tracks.c.track_overdue == 1,
+    }
+    flag_of["participants"] = or_(*(flag_of[n] for n in PARTICIPATION))
+    person = (
+        select(
+            in_reach.c.user_id,
+            *(case((flag_of[n], 1), else_=0).label(n) for n in FIGURES[1:]),
+        )
+        .select_from(in_reach)
+        .outerjoin(courses, courses.c.user_id == in_reach.c.user_id)
+        .outerjoin(events, events.c.user_id == in_reach.c.user_id)
+        .outerjoin(tracks, tracks.c.user_id == in_reach.c.user_id)
+        .cte("person")
+        .prefix_with("MATERIALIZED")
+    )
+
+    def figures() -> list[Any]:
+        return [
+            func.count().label("staff"),
+            *(func.coalesce(func.sum(person.c[n]), 0).label(n) for n in FIGURES[1:]),
+        ]
+
+    # The libraries under each row unit first (a few hundred prefix matches), then their staff,
+    # each person once per row (someone on the staff of two libraries of one municipality is
+    # one person there).
+    row_libraries = (
+        select(row.id.label("key"), lib.id.label("library_id"))
         .select_from(row)
         .join(lib, lib.path.startswith(row.path))
         .where(row.id.in_([u.id for u in rows] or [-1]))
-    ).cte("in_rows")
-
-    def figures(who: Any) -> list[Any]:
-        took_part = or_(
-            courses.c.course_started == 1,
-            courses.c.course_completed == 1,
-            events.c.event_registered == 1,
-            events.c.event_attended == 1,
-        )
-        flag_of = {
-            "participants": took_part,
-            "course_started": courses.c.course_started == 1,
-            "course_completed": courses.c.course_completed == 1,
-            "event_registered": events.c.event_registered == 1,
-            "event_attended": events.c.event_attended == 1,
-            "track_assigned": tracks.c.track_assigned == 1,
-            "track_done": tracks.c.track_done == 1,
-            "track_overdue": tracks.c.track_overdue == 1,
-        }
-        return [
-            func.count(who.c.user_id).label("staff"),
-            *(func.count(case((flag_of[n], 1))).label(n) for n in FIGURES[1:]),
-        ]
-
-    def with_flags(stmt: Any, who: Any) -> Any:
-        return (
-            stmt.outerjoin(courses, courses.c.user_id == who.c.user_id)
-            .outerjoin(events, events.c.user_id == who.c.user_id)
-            .outerjoin(tracks, tracks.c.user_id == who.c.user_id)
-        )
-
-    per_row = with_flags(
-        select(literal("row").label("grp"), in_rows.c.key, *figures(in_rows)).select_from(in_rows),
-        in_rows,
-    ).group_by(in_rows.c.key)
-    everything = with_flags(
-        select(
-            literal("total").label("grp"), literal(0).label("key"), *figures(in_reach)
-        ).select_from(in_reach),
-        in_reach,
+        .cte("row_libraries")
+        .prefix_with("MATERIALIZED")
     )
-    # One active assignment per person and track: each row is one person.
-    done = states.c.done == 1
-    zero = [literal(0).label(n) for n in FIGURES[:6]]
-    per_track = (
-        select(
-            literal("track").label("grp"),
-            states.c.track_id.label("key"),
-            *zero,
-            func.count().label("track_assigned"),
-            func.count(case((done, 1))).label("track_done"),
-            func.count(case((and_(states.c.due_on < today, ~done), 1))).label("track_overdue"),
-        )
-        .select_from(states)  # of the people in reach only, active staff
-        .group_by(states.c.track_id)
+    in_rows = (
+        select(row_libraries.c.key, staff.c.user_id)
+        .distinct()
+        .join(row_libraries, row_libraries.c.library_id == staff.c.library_id)
+        .cte("in_rows")
+        .prefix_with("MATERIALIZED")
     )
+    per_row = (
+        select(literal("row").label("grp"), in_rows.c.key, *figures())
+        .select_from(in_rows)
+        .join(person, person.c.user_id == in_rows.c.user_id)
+        .group_by(in_rows.c.key)
+    )
+    everything = select(
+        literal("total").label("grp"), literal(0).label("key"), *figures()
+    ).select_from(person)
+    # One active assignment per person and track: each row is one person (of the people in
+    # reach only, active staff).
+    per_track = _assigned(
+        period,
+        who,
+        literal("track").label("grp"),
+        Assignment.track_id.label("key"),
+        *(literal(0).label(n) for n in FIGURES[:6]),
+        func.count().label("track_assigned"),
+        func.count(case((_DONE, 1))).label("track_done"),
+        func.count(case((and_(Assignment.due_on < today, ~_DONE), 1))).label("track_overdue"),
+    ).group_by(Assignment.track_id)
     out = Figures(
         by_row={u.id: dict.fromkeys(FIGURES, 0) for u in rows},
         total=dict.fromkeys(FIGURES, 0),
@@ -359,21 +393,25 @@ def session_attendance(
     )
     held = Registration.status.in_(HOLDS_PLACE)
     attended = Registration.status == RegistrationStatus.ATTENDED
+    # One registration per person and session (a unique constraint): plain counts are counts
+    # of people.
     stmt = (
         select(
             EventSession.id,
             EventSession.title,
             EventSession.starts_at,
             EventSeries.title.label("series"),
-            func.count(distinct(case((held, Registration.user_id)))).label("registered"),
-            func.count(distinct(case((attended, Registration.user_id)))).label("attended"),
+            func.count(case((held, 1))).label("registered"),
+            func.count(case((attended, 1))).label("attended"),
         )
         .join(EventSeries, EventSeries.id == EventSession.series_id)
         .join(Registration, Registration.session_id == EventSession.id)
         .where(
             EventSession.is_cancelled.is_(False),
             period.within(EventSession.starts_at),
-            Registration.user_id.in_(staff),
+            # "+ 0": from the (few) sessions to their registrations, not from every person in
+            # reach to theirs.
+            (Registration.user_id + 0).in_(staff),
         )
         .group_by(EventSession.id, EventSession.title, EventSession.starts_at, EventSeries.title)
         .order_by(EventSession.starts_at.desc(), EventSession.id)
@@ -398,9 +436,9 @@ def tracks_by_id(session: Session, ids: Sequence[int]) -> dict[int, Track]:
 _GRADED = (ItemKind.LESSON, ItemKind.QUIZ)
 
 
-def _required_steps() -> Any:
+def _required_steps(tracks: Any = None) -> Any:
     """The steps a track requires: those marked required, or every step of a track that marks
-    none."""
+    none (of ``tracks`` only, if given)."""
     other = aliased(TrackStep, name="marked_step")
     marks_some = (
         select(other.id)
@@ -417,7 +455,10 @@ def _required_steps() -> Any:
             TrackStep.module_id,
             TrackStep.series_id,
         )
-        .where(or_(TrackStep.is_required.is_(True), ~marks_some))
+        .where(
+            or_(TrackStep.is_required.is_(True), ~marks_some),
+            true() if tracks is None else TrackStep.track_id.in_(tracks),
+        )
         .cte("required_steps")
         .prefix_with("MATERIALIZED")
     )
@@ -506,11 +547,16 @@ def done_steps(req: Any, who: Any = None) -> Any:
     return union_all(completed, module_items, attended, reflected).cte("done_steps")
 
 
-def done_tracks(who: Any = None) -> Any:
+def done_tracks(who: Any = None, tracks: Any = None) -> Any:
     """``(user_id, track_id)`` where the person has done every step the track requires (a
-    track without steps is never done). Grouped first, then compared with each track's
-    count of required steps: a join on a handful of rows, not a subquery per group."""
-    req = _required_steps()
+    track without steps is never done), of ``who`` and ``tracks`` (ids, a select of them or an
+    expanding bind parameter) if given. Grouped
+    first, then compared with each track's count of required steps: a join on a handful of
+    rows, not a subquery per group.
+
+    The pages do not run this: they read ``track_completions``, which
+    ``lms.reporting.completions`` keeps equal to it."""
+    req = _required_steps(tracks)
     done = done_steps(req, who)
     need = (
         select(req.c.track_id, func.count().label("steps"))
@@ -527,35 +573,6 @@ def done_tracks(who: Any = None) -> Any:
         select(have.c.user_id, have.c.track_id)
         .join(need, and_(need.c.track_id == have.c.track_id, need.c.steps == have.c.steps))
         .cte("done_tracks")
-        .prefix_with("MATERIALIZED")
-    )
-
-
-def assignment_states(period: Period, who: Any = None, *, derive_for: Any = None) -> Any:
-    """Active assignments made in the period (of ``who``, a select of user ids, if given):
-    ``user_id, track_id, due_on, done`` (0/1). Done-ness is derived for ``derive_for`` only
-    (None: everyone)."""
-    finished = done_tracks(derive_for)
-    return (
-        select(
-            Assignment.user_id,
-            Assignment.track_id,
-            Assignment.due_on,
-            case((finished.c.user_id.is_not(None), 1), else_=0).label("done"),
-        )
-        .outerjoin(
-            finished,
-            and_(
-                finished.c.user_id == Assignment.user_id,
-                finished.c.track_id == Assignment.track_id,
-            ),
-        )
-        .where(
-            Assignment.status == AssignmentStatus.ACTIVE,
-            period.within(Assignment.assigned_at),
-            _only(Assignment.user_id, who),
-        )
-        .cte("assignment_states")
         .prefix_with("MATERIALIZED")
     )
 

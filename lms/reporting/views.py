@@ -30,6 +30,14 @@ from lms.reporting.tables import Hidden, Table
 
 bp = Blueprint("reporting", __name__, url_prefix="/reports", template_folder="templates")
 
+
+@bp.record_once
+def _wire(state: Any) -> None:
+    from lms.reporting import completions
+
+    completions.init_app(state.app)
+
+
 #: The roles that see each dashboard.
 TEAM_ROLES = (Role.MANAGER,)
 PROGRAMME_ROLES = (Role.COORDINATOR, Role.ADMIN)

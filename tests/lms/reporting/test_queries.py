@@ -19,6 +19,7 @@ from lms.auth.models import User
 from lms.auth.permissions import Scope
 from lms.orgs.models import OrgUnit
 from lms.reporting import queries
+from lms.reporting.models import TrackCompletion
 from lms.reporting.queries import Period, Reach
 from tests.content.conftest import request_context  # noqa: F401
 from tests.content.webinars.conftest import create_session  # noqa: F401
@@ -166,6 +167,8 @@ def test_sql_done_agrees_with_the_tracks_own_progress(
     }
     found = {pair for pair in found if pair[0] in {u.id for u in people}}
     assert found == expected
+    kept = {(r.user_id, r.track_id) for r in session.scalars(select(TrackCompletion))}
+    assert {pair for pair in kept if pair[0] in {u.id for u in people}} == expected
     assert any(t == full.id for _u, t in expected)  # the scenario reaches "done" at all
     assert any(t == optional.id for _u, t in expected)
     assert not any(t == empty.id for _u, t in found)
