@@ -194,11 +194,19 @@ def _listen(model: type[Any], into: str, names: tuple[str, ...]) -> None:
     event.listen(model, "after_delete", deleted)
 
 
+#: Beyond this many people (or enrolments) in one flush, a bulk load: everyone is compared at
+#: once, which is cheaper than a list of ids that long (and SQLite limits bound parameters).
+MANY = 500
+
+
 def _after_flush(session: Session, _context: UOWTransaction) -> None:
     found = session.info.pop(_NOTED, None)
     if not found:
         return
     connection = session.connection()
+    if len(found.users) > MANY or len(found.enrolments) > MANY:
+        sync(connection)
+        return
     if found.enrolments:
         found.users.update(
             connection.scalars(

@@ -307,3 +307,21 @@ def test_steps_and_items_removed_through_their_collections_count(
     assignments.delete_step(session, track.steps[1])
     session.commit()
     assert (person.id, track.id) in stored(session)
+
+
+def test_a_flush_of_many_people_compares_everyone(
+    monkeypatch: pytest.MonkeyPatch,
+    session: Session,
+    course: Course,
+    create_user: Callable[..., User],
+    create_track: Callable[..., Track],  # noqa: F811
+) -> None:
+    track = create_track(steps=[(StepKind.COURSE, {"course_id": course.id})])
+    people = [create_user() for _ in range(3)]
+    enrolments = [progress.enrol(session, course, p, locale="en") for p in people]
+    session.commit()
+    monkeypatch.setattr(completions, "MANY", 2)
+    for enrolment in enrolments:
+        enrolment.completed_at = utcnow()
+    session.commit()
+    assert {(p.id, track.id) for p in people} <= stored(session)
