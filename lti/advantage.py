@@ -19,13 +19,14 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import requests
 from flask import Flask, current_app
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.db import db, utcnow
 from lms.outbox.models import OutboxMessage
 from lms.outbox.services import register
+from lms.xapi import events
 from lti import keys
 from lti.models import (
     ContextRole,
@@ -240,28 +241,11 @@ def grades_for_event(session: Session, payload: dict[str, Any]) -> list[LtiGrade
     return sends
 
 
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    """Listen on the learning-event channel: every ``xapi.event`` written to the outbox is
-    also looked at here, so content code needs no call into LTI."""
-    for obj in list(session.new):
-        if (
-            isinstance(obj, OutboxMessage)
-            and obj.channel == "xapi.event"
-            and obj.payload
-            and _score_from_event(obj.payload) is not None
-        ):
-            with session.no_autoflush:
-                grades_for_event(session, obj.payload)
-
-
-_LISTENING = {"on": False}
-
-
 def init_app(app: Flask) -> None:
     register(app, CHANNEL, deliver_score)
-    if not _LISTENING["on"]:
-        event.listen(Session, "before_flush", _before_flush)
-        _LISTENING["on"] = True
+    # Every learning event is looked at here as it is recorded, so content code needs no call
+    # into LTI.
+    events.subscribe(app, grades_for_event)
 
 
 # -- grades: delivery ---------------------------------------------------------------------

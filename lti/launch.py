@@ -305,6 +305,24 @@ def provision_user(session: Session, issuer: str, claims: dict[str, Any]) -> Use
     return user
 
 
+def platform_identities(session: Session, user_id: int) -> dict[str, Any]:
+    """The ``lti_users`` context extension of a person who came by LTI: each platform
+    (``issuer``) and the person's id there (``sub``, LTI Core 1.3 §5.3.6), so a platform's own
+    analytics can join our statements to its users. A ``sub`` that looks like an e-mail address
+    (some LTI 1.1 consumers send those as ``user_id``) is left out: statements carry none."""
+    links = session.execute(
+        select(LtiUser.issuer, LtiUser.sub).where(LtiUser.user_id == user_id).order_by(LtiUser.id)
+    ).all()
+    if not links:
+        return {}
+    return {
+        "lti_users": [
+            {"issuer": issuer, "sub": sub} if "@" not in sub else {"issuer": issuer}
+            for issuer, sub in links
+        ]
+    }
+
+
 def provision_context(
     session: Session, deployment: LtiDeployment, claims: dict[str, Any], user: User
 ) -> tuple[LtiContext | None, ContextRole]:

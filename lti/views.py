@@ -484,9 +484,12 @@ def pick() -> str | Response | tuple[str, int]:
 
 @bp.record_once
 def _wire(state: Any) -> None:
+    from lms.xapi.emit import describe_actors
     from lti import advantage
+    from lti.launch import platform_identities
 
     advantage.init_app(state.app)
+    describe_actors(state.app, platform_identities)
     if type(state.app.session_interface) is SecureCookieSessionInterface:
         state.app.session_interface = PartitionedSessionInterface()
 

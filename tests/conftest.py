@@ -9,6 +9,7 @@ view commits is visible to the test and everything is gone when the test ends.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.security import generate_password_hash
 
@@ -28,6 +30,7 @@ from lms.db import Base, db
 from lms.extensions import limiter
 from lms.orgs import services as orgs
 from lms.orgs.models import Country, JobTitle, OrgUnit
+from lms.xapi.models import Statement
 
 PASSWORD = "correct horse battery"
 
@@ -92,9 +95,11 @@ def connection(app: Flask) -> Iterator[Any]:
 
 
 @pytest.fixture
-def session(connection: Any) -> Iterator[Session]:
-    """The test's own session; ``commit()`` only releases a savepoint."""
-    with Session(bind=connection, join_transaction_mode="create_savepoint") as s:
+def session(app: Flask, connection: Any) -> Iterator[Session]:
+    """The test's own session; ``commit()`` only releases a savepoint. It names its app, as
+    services recording learning events outside an application context need
+    (``lms.xapi.events.app_of``)."""
+    with Session(bind=connection, join_transaction_mode="create_savepoint", info={"app": app}) as s:
         yield s
 
 
@@ -201,3 +206,23 @@ def login(client: FlaskClient) -> Callable[[User], None]:
 def text_of(html: str) -> str:
     """The visible text of a page, whitespace folded: what a reader sees."""
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+def statements_of(session: Session, verb: str | None = None) -> list[dict[str, Any]]:
+    """The statements in the embedded LRS, oldest first; with ``verb`` (a name of
+    ``lms.xapi.events.VERBS``), only those."""
+    rows = session.scalars(select(Statement.data).order_by(Statement.seq))
+    found = [json.loads(data) for data in rows]
+    return [s for s in found if verb is None or s["verb"]["display"]["en-US"] == verb]
+
+
+def object_of(statement: dict[str, Any]) -> tuple[str, str]:
+    """(type, id) of a statement's activity, as ``events.record`` was given them."""
+    kind, _, ident = statement["object"]["id"].rpartition("/activities/")[2].partition("/")
+    return kind, ident
+
+
+def verb_of(statement: dict[str, Any]) -> str:
+    """A statement's verb, by the name ``events.record`` was given."""
+    name: str = statement["verb"]["display"]["en-US"]
+    return name

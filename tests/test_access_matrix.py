@@ -75,7 +75,8 @@ def _world_connection(app: Flask, password_hash: str) -> Iterator[tuple[Any, Wor
     conn = db.state(app).engine.connect()
     outer = conn.begin()
     restore = bind_to_connection(app, conn)
-    with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
+    # The session names its app: building the world records learning events (lms.xapi.events).
+    with Session(bind=conn, join_transaction_mode="create_savepoint", info={"app": app}) as session:
         w = build_world(session, password_hash)
         for user in w.users.values():
             session.refresh(user)  # loaded now, readable after the session is gone

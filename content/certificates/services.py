@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, joinedload
 from content.certificates.models import Certificate
 from content.courses.snapshot import Snapshot
 from content.progress.models import Enrolment
+from content.progress.services import event_context
 from lms.errors import NotFound
 from lms.xapi import events
 
@@ -34,7 +35,7 @@ def issue(session: Session, enrolment: Enrolment, *, locale: str) -> Certificate
         object_type="certificate",
         object_id=str(certificate.id),
         object_name={locale: course.title},
-        context={"course_id": enrolment.course_id, "version_id": enrolment.version_id},
+        context=event_context(enrolment, course),
     )
     return certificate
 

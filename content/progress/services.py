@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
@@ -18,8 +20,19 @@ from lms.orgs.models import Membership, OrgUnit
 from lms.xapi import events
 
 
-def _context(enrolment: Enrolment) -> dict[str, int]:
-    return {"course_id": enrolment.course_id, "version_id": enrolment.version_id}
+def event_context(
+    enrolment: Enrolment, course: Snapshot, item: ItemView | None = None
+) -> dict[str, Any]:
+    """What places a learning event in a course for ``lms.xapi.events.record``: the course,
+    its version, the language its texts were shown in and, for an item, its module."""
+    context: dict[str, Any] = {
+        "course_id": enrolment.course_id,
+        "version_id": enrolment.version_id,
+        "language": course.text_locale,
+    }
+    if item is not None:
+        context["module_id"] = item.module_id
+    return context
 
 
 def check_open(course: Course) -> None:
@@ -68,7 +81,7 @@ def enrol(session: Session, course: Course, user: User, *, locale: str) -> Enrol
         object_type="course",
         object_id=str(course.id),
         object_name={locale: view.title},
-        context=_context(enrolment),
+        context=event_context(enrolment, view),
     )
     return enrolment
 
@@ -99,7 +112,7 @@ def open_item(session: Session, enrolment: Enrolment, item_id: int, *, locale: s
         object_type=item.kind.value,
         object_id=str(item.id),
         object_name={locale: item.title},
-        context=_context(enrolment),
+        context=event_context(enrolment, course, item),
     )
     session.flush()
     return item
@@ -153,7 +166,7 @@ def mark_seen(session: Session, enrolment: Enrolment, item_id: int, *, locale: s
         object_type="lesson",
         object_id=str(item.id),
         object_name={locale: item.title},
-        context=_context(enrolment),
+        context=event_context(enrolment, course, item),
     )
     return mark_done(session, enrolment, item_id, locale=locale)
 
@@ -178,7 +191,7 @@ def complete_if_done(session: Session, enrolment: Enrolment, *, locale: str) -> 
         object_id=str(enrolment.course_id),
         object_name={locale: course.title},
         result={"completion": True},
-        context=_context(enrolment),
+        context=event_context(enrolment, course),
     )
     from content.certificates.services import issue
 
@@ -282,7 +295,7 @@ def write_reflection(
         object_type="reflection",
         object_id=str(item.id),
         object_name={locale: item.title},
-        context={**_context(enrolment), "visibility": visibility.value},
+        context={**event_context(enrolment, course, item), "visibility": visibility.value},
     )
     mark_done(session, enrolment, item_id, locale=locale)
     return reflection

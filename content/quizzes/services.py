@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from content.courses.models import ItemKind
 from content.courses.snapshot import ItemView, QuestionView, Snapshot
 from content.progress.models import Enrolment
-from content.progress.services import mark_done, open_item_of
+from content.progress.services import event_context, mark_done, open_item_of
 from content.quizzes.models import QuestionKind, QuizAttempt
 from lms.errors import Conflict, ValidationFailed
 from lms.xapi import events
@@ -150,7 +150,7 @@ def submit(
     )
     session.add(attempt)
     session.flush()
-    context = {"course_id": enrolment.course_id, "version_id": enrolment.version_id}
+    context = event_context(enrolment, course, quiz)
     for result in results:
         events.record(
             session,

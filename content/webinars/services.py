@@ -624,7 +624,11 @@ def watched(session: Session, rec: Recording, user: User) -> None:
         object_type="webinar_recording",
         object_id=str(rec.id),
         object_name={ev.language: ev.title},
-        context={"series": ev.series_id, "parent": {"type": "webinar_session", "id": ev.id}},
+        context={
+            "series": ev.series_id,
+            "parent": {"type": "webinar_session", "id": ev.id},
+            "language": ev.language,
+        },
     )
 
 
@@ -907,7 +911,7 @@ def _event(session: Session, reg: Registration, verb: str, *, duration: int | No
         object_id=str(ev.id),
         object_name={ev.language: ev.title},
         result=result,
-        context={"series": ev.series_id, "kind": ev.kind.value},
+        context={"series": ev.series_id, "kind": ev.kind.value, "language": ev.language},
     )
 
 

@@ -370,7 +370,11 @@ def rate(
             object_id=str(rating.competence_id),
             object_name=names.get(rating.competence_id),
             result=_result(mapping_round, rating.level),
-            context={"mapping_round": mapping_round.id, "rated_user": participant.user_id},
+            context={
+                "mapping_round": mapping_round.id,
+                "programme_id": mapping_round.programme_id,
+                "rated_user": participant.user_id,
+            },
         )
     if participant.submitted_at is not None and participant.is_latest:
         _events_reached(session, mapping_round, participant, changed)
@@ -525,7 +529,11 @@ def _events_submitted(
             object_id=str(rating.competence_id),
             object_name=names.get(rating.competence_id),
             result=_result(mapping_round, rating.level),
-            context={"mapping_round": mapping_round.id, "rating": "self"},
+            context={
+                "mapping_round": mapping_round.id,
+                "programme_id": mapping_round.programme_id,
+                "rating": "self",
+            },
         )
     _events_reached(session, mapping_round, participant, own)
 
@@ -559,7 +567,11 @@ def _events_reached(
             object_id=str(rating.competence_id),
             object_name=names.get(rating.competence_id),
             result={"success": True, "score": {"raw": score}},
-            context={"mapping_round": mapping_round.id, "target": target[0]},
+            context={
+                "mapping_round": mapping_round.id,
+                "programme_id": mapping_round.programme_id,
+                "target": target[0],
+            },
         )
 
 

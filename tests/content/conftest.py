@@ -16,7 +16,7 @@ from content.progress import services as progress
 from content.progress.models import Enrolment
 from content.quizzes.models import QuestionKind
 from lms.auth.models import User
-from lms.outbox.models import OutboxMessage
+from tests.conftest import statements_of
 
 
 @pytest.fixture
@@ -148,12 +148,8 @@ def count(session: Session, model: Any) -> int:
 
 
 def events_of(session: Session, verb: str | None = None) -> list[dict[str, Any]]:
-    rows = session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.channel == "xapi.event")
-        .order_by(OutboxMessage.id)
-    )
-    return [m.payload for m in rows if verb is None or m.payload["verb"] == verb]
+    """The statements learning events stored (``lms.xapi.events.record``), oldest first."""
+    return statements_of(session, verb)
 
 
 #: The smallest files whose bytes say what they are (the upload check reads bytes, not names).

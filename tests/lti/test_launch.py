@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qsl, urlsplit
 
 from sqlalchemy import func, select
 
 from lms.auth.models import User
+from lms.xapi.emit import extension
 from lti.models import LtiContextMember, LtiLaunch, LtiUser
+from tests.conftest import statements_of
 from tests.lti.platform import INSTRUCTOR, ISSUER
 
 
@@ -72,17 +75,16 @@ def test_existing_account_is_never_linked_by_email(launch, session, create_user)
 
 
 def test_launch_records_launched_in_xapi(launch, session):
-    from lms.outbox.models import OutboxMessage
-
     assert launch().status_code == 302
-    events = [
-        m.payload for m in session.scalars(select(OutboxMessage)) if m.channel == "xapi.event"
-    ]
-    launched = [e for e in events if e["verb"] == "launched"]
-    assert launched, events
-    assert launched[-1]["context"]["lti_platform"] == ISSUER
-    assert launched[-1]["context"]["lti_context"] == "context-1"
-    assert "email" not in str(launched[-1]["actor"])
+    link = session.scalars(select(LtiUser)).one()
+    [launched] = statements_of(session, "launched")
+    extensions = launched["context"]["extensions"]
+    assert extensions[extension("lti_platform")] == ISSUER
+    assert extensions[extension("lti_context")] == "context-1"
+    # the person's identity on the platform, and nothing that reaches them by e-mail
+    assert extensions[extension("lti_users")] == [{"issuer": ISSUER, "sub": link.sub}]
+    assert launched["actor"]["account"]["name"] == str(link.user_id)
+    assert "@" not in json.dumps(launched)
 
 
 def test_launch_token_hash_is_stored_not_the_token(launch, session):

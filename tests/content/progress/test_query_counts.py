@@ -64,4 +64,7 @@ def test_query_count_does_not_grow_with_the_course(
     small_counts = _queries(app, client, small, items_of(small)[ItemKind.LESSON].id)
     big_counts = _queries(app, client, big, items_of(big)[ItemKind.LESSON].id)
     assert small_counts == big_counts
-    assert max(small_counts) <= 12, small_counts
+    # Opening an item stores its "launched" statement in the request (lms.xapi.events): about
+    # ten of these queries are the LRS's (the actor's placement, the statement, its links and
+    # activities, the forwarding targets), the same for any course.
+    assert max(small_counts) <= 24, small_counts

@@ -10,6 +10,7 @@ from content.progress import services as progress
 from content.progress.models import ItemProgress, Visibility
 from content.quizzes import services as quizzes
 from lms.errors import Conflict, ValidationFailed
+from tests.conftest import object_of, verb_of
 from tests.content.conftest import count, events_of, items_of, right_answers
 
 
@@ -21,7 +22,7 @@ def test_enrol_twice_is_one_enrolment_with_one_event(create_course, create_user,
     assert first.id == second.id
     registered = events_of(session, "registered")
     assert len(registered) == 1
-    assert registered[0]["actor"] == {"user_id": learner.id, "name": learner.name}
+    assert registered[0]["actor"]["account"]["name"] == str(learner.id)
 
 
 def test_enrol_in_unpublished_course_is_refused(create_course, create_user, session):
@@ -41,7 +42,7 @@ def test_completion_needs_every_lesson_and_every_quiz(create_course, create_user
     assert progress.mark_seen(session, enrolment, items[ItemKind.LESSON].id, locale="en")
     assert enrolment.completed_at is not None
     assert count(session, Certificate) == 1
-    assert [e["verb"] for e in events_of(session)][-3:] == ["experienced", "completed", "earned"]
+    assert [verb_of(e) for e in events_of(session)][-3:] == ["experienced", "completed", "earned"]
     # Seeing it again changes nothing: one progress row, one certificate.
     assert not progress.mark_seen(session, enrolment, items[ItemKind.LESSON].id, locale="en")
     assert count(session, ItemProgress) == 2
@@ -99,7 +100,7 @@ def test_no_event_carries_an_email_address(create_course, create_user, enrol, se
     quiz = items[ItemKind.QUIZ]
     quizzes.submit(session, enrolment, quiz.id, right_answers(quiz), locale="en")
     events = events_of(session)
-    assert {e["verb"] for e in events} >= {
+    assert {verb_of(e) for e in events} >= {
         "registered",
         "launched",
         "experienced",
@@ -118,8 +119,11 @@ def test_open_item_records_a_launch_once_per_move(create_course, create_user, en
     items = items_of(course)
     for item_id in (items[ItemKind.LESSON].id, items[ItemKind.LESSON].id, items[ItemKind.QUIZ].id):
         progress.open_item(session, enrolment, item_id, locale="en")
-    launched = [e["object"]["id"] for e in events_of(session, "launched")]
-    assert launched == [str(items[ItemKind.LESSON].id), str(items[ItemKind.QUIZ].id)]
+    launched = [object_of(e) for e in events_of(session, "launched")]
+    assert launched == [
+        ("lesson", str(items[ItemKind.LESSON].id)),
+        ("quiz", str(items[ItemKind.QUIZ].id)),
+    ]
     assert enrolment.last_item_id == items[ItemKind.QUIZ].id
 
 

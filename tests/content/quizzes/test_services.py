@@ -9,6 +9,7 @@ from content.progress.models import ItemProgress
 from content.quizzes import services as quizzes
 from content.quizzes.models import QuizAttempt
 from lms.errors import Conflict, ValidationFailed
+from tests.conftest import object_of
 from tests.content.conftest import count, events_of, items_of, right_answers, wrong_answers
 
 
@@ -22,8 +23,23 @@ def test_submit_scores_and_passes_with_feedback_events(create_course, create_use
     assert len(answered) == 2
     assert all(e["result"]["success"] for e in answered)
     passed = events_of(session, "passed")
-    assert passed[0]["result"]["score"]["scaled"] == 1.0
-    assert passed[0]["object"] == {"type": "quiz", "id": str(quiz.id), "name": {"en": "Quiz one"}}
+    assert passed[0]["result"]["score"] == {"scaled": 1.0, "raw": 100, "min": 0, "max": 100}
+    assert object_of(passed[0]) == ("quiz", str(quiz.id))
+    assert passed[0]["object"]["definition"]["name"] == {"en": "Quiz one"}
+    module = f"/activities/module/{quiz.module_id}"
+    course_iri = f"/activities/course/{course.id}"
+    # A quiz sits in its module; a question in its quiz, inside the module and the course.
+    [parent] = passed[0]["context"]["contextActivities"]["parent"]
+    assert parent["id"].endswith(module)
+    activities = answered[0]["context"]["contextActivities"]
+    assert [a["id"].rpartition("/activities")[2] for a in activities["parent"]] == [
+        f"/quiz/{quiz.id}"
+    ]
+    assert [a["id"].rpartition("/activities")[2] for a in activities["grouping"]] == [
+        module.removeprefix("/activities"),
+        course_iri.removeprefix("/activities"),
+    ]
+    assert answered[0]["context"]["language"] == "en"
 
 
 def test_submit_half_right_is_fifty_percent_and_fails(create_course, create_user, enrol, session):

@@ -16,7 +16,7 @@ from content.webinars.models import CalendarFeed, EventSeries, EventSession, Reg
 from lms.auth.models import User
 from lms.db import utcnow
 from lms.orgs.models import OrgUnit
-from tests.conftest import text_of
+from tests.conftest import object_of, text_of
 from tests.content.webinars.conftest import mails, series_count
 
 Login = Callable[[User], None]
@@ -389,11 +389,11 @@ def test_recordings_added_published_and_watched(
     assert watched.status_code == 302
     assert watched.location == url
     (event,) = events_of(session, "experienced")
-    assert event["object"] == {
-        "type": "webinar_recording",
-        "id": str(rec.id),
-        "name": {"sv": ev.title},
-    }
+    assert object_of(event) == ("webinar_recording", str(rec.id))
+    assert event["object"]["definition"]["name"] == {"sv": ev.title}
+    [parent] = event["context"]["contextActivities"]["parent"]
+    assert parent["id"].endswith(f"/activities/webinar_session/{ev.id}")
+    assert event["context"]["language"] == "sv"
 
 
 def test_presenters_by_e_mail(

@@ -14,6 +14,7 @@ from lms.assignments import services
 from lms.assignments.models import StepKind, Track
 from lms.auth.models import User
 from lms.outbox.models import OutboxMessage
+from tests.conftest import statements_of
 from tests.content.conftest import create_course, enrol, request_context  # noqa: F401
 from tests.content.webinars.conftest import create_session  # noqa: F401
 
@@ -67,4 +68,5 @@ def outbox(session: Session, channel: str) -> list[OutboxMessage]:
 
 
 def events_of(session: Session, verb: str) -> list[dict[str, Any]]:
-    return [m.payload for m in outbox(session, "xapi.event") if m.payload["verb"] == verb]
+    """The statements of ``verb`` that learning events stored (``lms.xapi.events``)."""
+    return statements_of(session, verb)

@@ -25,6 +25,8 @@ from lms.db import utcnow
 from lms.errors import Conflict, Forbidden, ValidationFailed
 from lms.orgs import services as orgs
 from lms.orgs.models import JobTitle
+from lms.xapi.emit import extension
+from tests.conftest import object_of
 from tests.content.conftest import items_of, right_answers
 from tests.lms.assignments.conftest import events_of, outbox
 
@@ -250,16 +252,16 @@ def test_started_and_completed_are_recorded_once(create_track, session, team):
     a = _assign(session, track, manager, alice)
     assigned = events_of(session, "assigned")
     assert len(assigned) == 1
-    assert assigned[0]["actor"]["user_id"] == manager.id
-    assert assigned[0]["context"]["assignee"] == alice.id
+    assert assigned[0]["actor"]["account"]["name"] == str(manager.id)
+    assert assigned[0]["context"]["extensions"][extension("assignee")] == alice.id
     services.answer_reflection(session, track.steps[0], alice, "Done")
     for _ in range(2):
         progress = services.progress_for(session, [a])
         services.settle(session, [a], progress)
     assert len(events_of(session, "started")) == 1
-    completed = [e for e in events_of(session, "completed") if e["object"]["type"] == "track"]
+    completed = [e for e in events_of(session, "completed") if object_of(e)[0] == "track"]
     assert len(completed) == 1
-    assert completed[0]["actor"]["user_id"] == alice.id
+    assert completed[0]["actor"]["account"]["name"] == str(alice.id)
     assert "@" not in str(completed[0])
 
 

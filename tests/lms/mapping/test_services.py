@@ -13,6 +13,7 @@ from lms.errors import Conflict, ValidationFailed
 from lms.mapping import services
 from lms.mapping.models import Rating, RatingKind, RoundScale
 from lms.outbox.models import OutboxMessage
+from tests.conftest import object_of, statements_of, verb_of
 from tests.lms.mapping.conftest import TODAY, MappingWorld, answer_all, orgs_scope
 
 
@@ -219,15 +220,21 @@ def test_xapi_events_name_the_competence_and_never_an_email(session: Session, mw
         by=mw.users["manager"],
         today=TODAY,
     )
-    events = _payloads(session, "xapi.event")
-    verbs = [(e["verb"], e["object"]["id"]) for e in events]  # type: ignore[index]
+    events = statements_of(session)
+    verbs = [(verb_of(e), object_of(e)[1]) for e in events]
     searching, evaluating, _leading = (str(c.id) for c in mw.competences)
     assert ("answered", searching) in verbs
     assert ("answered", evaluating) in verbs
     assert ("mastered", searching) in verbs  # 3 reaches the librarian's target of 3
     assert ("mastered", evaluating) in verbs  # the manager's 3 reaches it too
     assert ("rated", evaluating) in verbs
-    assert all(e["object"]["type"] == "competence" for e in events)  # type: ignore[index]
+    assert all(object_of(e)[0] == "competence" for e in events)
+    # grouped by the round's programme
+    programme = f"/activities/programme/{mw.round.programme_id}"
+    for e in events:
+        assert [g["id"] for g in e["context"]["contextActivities"]["grouping"]] == [
+            "http://librarena.localhost" + programme
+        ]
     assert "@" not in repr(events)
 
 
@@ -285,7 +292,6 @@ def test_changing_a_rounds_units_updates_who_takes_part(session: Session, mw: Ma
 
 
 def test_mapping_events_make_valid_statements(session: Session, mw: MappingWorld):
-    from lms.xapi.emit import statement_from_event
     from lms.xapi.validation.statement import validate_statement
 
     participant = answer_all(session, mw, mw.staff[0], [3, 2, 2])
@@ -297,14 +303,13 @@ def test_mapping_events_make_valid_statements(session: Session, mw: MappingWorld
         by=mw.users["manager"],
         today=TODAY,
     )
-    payloads = _payloads(session, "xapi.event")
-    assert {p["verb"] for p in payloads} == {"answered", "mastered", "rated"}
-    for payload in payloads:
-        statement = statement_from_event(payload, "http://librarena.example")
+    statements = statements_of(session)
+    assert {verb_of(s) for s in statements} == {"answered", "mastered", "rated"}
+    for statement in statements:
         validate_statement(statement)
         assert statement["object"]["id"].startswith(
-            "http://librarena.example/activities/competence/"
+            "http://librarena.localhost/activities/competence/"
         )
-        if payload["verb"] == "rated":
+        if verb_of(statement) == "rated":
             assert statement["verb"]["id"] == "http://id.tincanapi.com/verb/rated"
             assert statement["actor"]["account"]["name"] == str(mw.users["manager"].id)

@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 
 from lms.auth.models import User
 from lms.errors import Conflict, Forbidden, ValidationFailed
-from lms.outbox.models import OutboxMessage
 from lms.plans import services
 from lms.plans.models import DevelopmentPlan, GoalStatus, PlanEvent, PlanEventKind, PlanStatus
-from tests.conftest import text_of
+from lms.xapi.emit import extension
+from tests.conftest import statements_of, text_of
 
 
 @pytest.fixture
@@ -108,14 +108,10 @@ def test_plan_lifecycle_and_history(session, world, create_track, create_course)
         PlanEventKind.CHANGED,
         PlanEventKind.CHANGED,
     ]
-    approved = [
-        m.payload
-        for m in session.scalars(select(OutboxMessage))
-        if m.channel == "xapi.event" and m.payload["verb"] == "approved"
-    ]
+    approved = statements_of(session, "approved")
     assert len(approved) == 1
-    assert approved[0]["actor"]["user_id"] == manager.id
-    assert approved[0]["context"]["owner"] == alice.id
+    assert approved[0]["actor"]["account"]["name"] == str(manager.id)
+    assert approved[0]["context"]["extensions"][extension("owner")] == alice.id
 
 
 def test_goal_links_must_exist_and_be_published(session, world, create_track):
