@@ -190,12 +190,16 @@ class Database:
             # (not when a test has bound the sessions to its own connection)
             and state.sessionmaker.kw.get("bind") is state.engine
         ):
-            # A request that may write takes SQLite's write lock when its transaction begins
-            # (at its first statement, not before: work that needs no database is done
-            # outside the lock): a deferred transaction that reads, then writes, fails at
-            # once with "database is locked" when another request wrote in between, where an
-            # immediate one waits its turn.
-            return state.sessionmaker(bind=state.writer)
+            # A request that may write takes SQLite's write lock when it begins: a deferred
+            # transaction that reads, then writes, fails at once with "database is locked"
+            # when another request wrote in between, where an immediate one waits its turn.
+            if BEFORE_WRITE in g:
+                # A part that queues its writers itself (the LRS) begins at its first
+                # statement instead: its work that needs no database is done outside the lock.
+                return state.sessionmaker(bind=state.writer)
+            session = state.sessionmaker()
+            session.connection(execution_options={"sqlite_begin_immediate": True})
+            return session
         return state.sessionmaker()
 
     def _teardown(self, _exc: BaseException | None) -> None:
