@@ -24,15 +24,16 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from flask import Flask
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from lms.db import Base, utcnow
+from lms.db import utcnow
 from lms.xapi.models import ForwardQueue, ForwardTarget, Statement
+from lms.xapi.storage import Driver
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +58,14 @@ def wants(target: Any, statement: dict[str, Any]) -> bool:
     )
 
 
-# Built once: every stored statement passes through here (see lms.xapi.storage).
-_TARGETS = Base.metadata.tables[ForwardTarget.__tablename__]
-_ACTIVE_TARGETS = select(_TARGETS.c.id, _TARGETS.c.verb_prefix, _TARGETS.c.activity_prefix).where(
-    _TARGETS.c.is_active
-)
-_QUEUE = insert(Base.metadata.tables[ForwardQueue.__tablename__])
+_TARGETS = ForwardTarget.__tablename__
+_QUEUE = ForwardQueue.__tablename__
+
+
+class _Target(NamedTuple):
+    id: int
+    verb_prefix: str | None
+    activity_prefix: str | None
 
 
 def enqueue_for(session: Session) -> Callable[[Sequence[tuple[int, dict[str, Any]]]], None]:
@@ -70,16 +73,27 @@ def enqueue_for(session: Session) -> Callable[[Sequence[tuple[int, dict[str, Any
     that wants them, with one insert."""
 
     def hook(stored: Sequence[tuple[int, dict[str, Any]]]) -> None:
-        connection = session.connection()
-        targets = connection.execute(_ACTIVE_TARGETS).all()
+        # Straight to the driver: this runs for every statement stored, inside the writers'
+        # lock on SQLite (lms.xapi.storage.Driver).
+        driver = Driver(session)
+        targets = [
+            _Target(*row)
+            for row in driver.fetch(
+                f"SELECT id, verb_prefix, activity_prefix FROM {_TARGETS} WHERE is_active",  # noqa: S608
+                (),
+            )
+        ]
         rows = [
-            {"target_id": target.id, "statement_seq": seq}
+            (target.id, seq)
             for target in targets
             for seq, statement in stored
             if wants(target, statement)
         ]
         if rows:
-            connection.execute(_QUEUE, rows)
+            driver.many(
+                f"INSERT INTO {_QUEUE} (target_id, statement_seq) VALUES ({driver.marks(2)})",  # noqa: S608
+                rows,
+            )
 
     return hook
 

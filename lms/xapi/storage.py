@@ -8,38 +8,75 @@ https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Communication.md#213-get-st
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Select, bindparam, insert, or_, select, update
+from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from lms.db import Base
 from lms.xapi.models import Activity, Attachment, Statement, StatementLink
 
-# The statements of the write path, built once: building a statement (and expanding an IN list
-# in Python) cost ten times what SQLite takes to run it. Bound values only, so the compiled
-# form is cached by SQLAlchemy.
+# The write path: its columns, and the one statement built with SQLAlchemy (built once).
 _T = Base.metadata.tables[Statement.__tablename__]
-_FIND_ONE = select(_T.c.id, _T.c.data, _T.c.ref_id, _T.c.is_voiding).where(
-    or_(_T.c.id == bindparam("id"), (_T.c.ref_id == bindparam("id")) & _T.c.is_voiding)
+_COLUMNS = (
+    "id",
+    "data",
+    "stored",
+    "actor_ifi",
+    "verb_id",
+    "activity_id",
+    "ref_id",
+    "registration",
+    "is_voided",
+    "is_voiding",
+    "client_id",
+    "user_id",
 )
-_FIND_MANY = select(_T.c.id, _T.c.data, _T.c.ref_id, _T.c.is_voiding).where(
-    or_(
-        _T.c.id.in_(bindparam("ids", expanding=True)),
-        _T.c.ref_id.in_(bindparam("ids", expanding=True)) & _T.c.is_voiding,
-    )
-)
-_INSERT = insert(_T)
-_INSERT_ONE = insert(_T).returning(_T.c.seq)
-_SEQS = select(_T.c.id, _T.c.seq).where(_T.c.id.in_(bindparam("ids", expanding=True)))
 _MARK_VOIDED = (
     update(_T)
     .where(_T.c.id.in_(bindparam("ids", expanding=True)), _T.c.is_voiding.is_(False))
     .values(is_voided=True)
 )
+
+
+class Driver:
+    """The session's own database connection, in its transaction, spoken to directly: for the
+    few statements every stored xAPI statement runs (SQLAlchemy's per-execution work cost
+    more than SQLite's). Values are always bound, in the driver's placeholder style."""
+
+    def __init__(self, session: Session) -> None:
+        self.connection = session.connection()
+        self.dialect = self.connection.dialect
+        self.mark = "?" if self.dialect.paramstyle == "qmark" else "%s"
+
+    def marks(self, count: int) -> str:
+        return ", ".join([self.mark] * count)
+
+    def bind(self, column: Any, value: Any) -> Any:
+        """``value`` as SQLAlchemy would send it for ``column``."""
+        process = column.type.dialect_impl(self.dialect).bind_processor(self.dialect)
+        return process(value) if process else value
+
+    def _cursor(self) -> Any:
+        return self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        cursor = self._cursor()
+        try:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        cursor = self._cursor()
+        try:
+            cursor.executemany(sql, rows)
+        finally:
+            cursor.close()
 
 
 @dataclass
@@ -136,19 +173,21 @@ class SqlStatementStore:
         wanted = [i.lower() for i in ids]
         if not wanted:
             return {}, set()
-        connection = self.session.connection()
-        if len(wanted) == 1:
-            rows = connection.execute(_FIND_ONE, {"id": wanted[0]})
-        else:
-            rows = connection.execute(_FIND_MANY, {"ids": wanted})
+        driver = Driver(self.session)
+        rows = driver.fetch(
+            f"SELECT id, data, ref_id, is_voiding FROM {_T.name} "  # noqa: S608 - our names
+            f"WHERE id IN ({driver.marks(len(wanted))}) "
+            f"OR (ref_id IN ({driver.marks(len(wanted))}) AND is_voiding)",
+            [*wanted, *wanted],
+        )
         found: dict[str, dict[str, Any]] = {}
         voided: set[str] = set()
         asked = set(wanted)
-        for row in rows:
-            if row.id in asked:
-                found[row.id] = json.loads(row.data)
-            if row.is_voiding and row.ref_id in asked:
-                voided.add(row.ref_id)
+        for sid, data, ref_id, is_voiding in rows:
+            if sid in asked:
+                found[sid] = json.loads(data)
+            if is_voiding and ref_id in asked:
+                voided.add(ref_id)
         return found, voided
 
     def links_of(self, ids: Iterable[str]) -> dict[str, set[tuple[str, str]]]:
@@ -180,48 +219,57 @@ class SqlStatementStore:
         if not statements:
             return
         voided = set(voided)
-        # Core inserts, no ORM objects (they would cost more than the database work itself).
+        driver = Driver(self.session)
+        # Rows go to the driver as tuples: SQLAlchemy's per-row parameter processing (and ORM
+        # objects all the more) cost several times what the database takes to insert them,
+        # and on SQLite this runs while the writers' lock is held. The one typed value, the
+        # time stored (the same for the whole batch), is converted as SQLAlchemy would.
+        stored = {item.stored: driver.bind(_T.c.stored, item.stored) for item in statements}
         rows = [
-            {
-                "id": item.id,
-                "data": json.dumps(item.data, separators=(",", ":"), ensure_ascii=False),
-                "stored": item.stored,
-                "actor_ifi": item.actor_ifi,
-                "verb_id": item.verb_id,
-                "activity_id": item.activity_id,
-                "ref_id": item.ref_id,
-                "registration": item.registration,
-                "is_voided": item.id in voided and not item.is_voiding,
-                "is_voiding": item.is_voiding,
-                "client_id": item.client_id,
-                "user_id": item.user_id,
-            }
+            (
+                item.id,
+                json.dumps(item.data, separators=(",", ":"), ensure_ascii=False),
+                stored[item.stored],
+                item.actor_ifi,
+                item.verb_id,
+                item.activity_id,
+                item.ref_id,
+                item.registration,
+                item.id in voided and not item.is_voiding,
+                item.is_voiding,
+                item.client_id,
+                item.user_id,
+            )
             for item in statements
         ]
-        connection = self.session.connection()
+        insert_sql = (
+            f"INSERT INTO {_T.name} ({', '.join(_COLUMNS)}) "  # noqa: S608 - our own names
+            f"VALUES ({driver.marks(len(_COLUMNS))})"
+        )
         if len(rows) == 1:
             # One row: its number comes back with the insert.
-            seq_of = {rows[0]["id"]: connection.execute(_INSERT_ONE, rows[0]).scalar_one()}
+            seq_of = {rows[0][0]: driver.fetch(insert_sql + " RETURNING seq", rows[0])[0][0]}
         else:
-            connection.execute(_INSERT, rows)
-            # RETURNING in bulk is not ordered on SQLite (SQLAlchemy would fall back to one
-            # INSERT per row); one indexed read gives the numbers instead.
-            found = connection.execute(_SEQS, {"ids": [r["id"] for r in rows]})
-            seq_of = {row.id: row.seq for row in found}
+            driver.many(insert_sql, rows)
+            # RETURNING in bulk is not ordered on SQLite; one indexed read gives the numbers.
+            ids = [row[0] for row in rows]
+            found = driver.fetch(
+                f"SELECT id, seq FROM {_T.name} WHERE id IN ({driver.marks(len(ids))})",  # noqa: S608
+                ids,
+            )
+            seq_of = dict(found)
         for item in statements:
             item.seq = seq_of[item.id]
         links = [
             (seq_of[item.id], kind, value) for item in statements for kind, value in item.links
         ]
         if links:
-            # Five or more rows per statement: handed to the driver as they are (SQLAlchemy's
-            # per-row parameter processing cost more than the inserts).
-            mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-            connection.exec_driver_sql(
+            driver.many(
                 f"INSERT INTO {StatementLink.__tablename__} (seq, kind, value) "  # noqa: S608
-                f"VALUES ({mark}, {mark}, {mark})",
+                f"VALUES ({driver.marks(3)})",
                 links,
             )
+        connection = self.session.connection()
         # Voiding: mark targets voided (a statement arriving after its voiding one was marked
         # on insert, above).
         # https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Data.md#231-voided
