@@ -15,11 +15,14 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from lms.db import Base, db
+from lms.outbox.services import deliver_due
 from lms.xapi.auth import create_client
+from lms.xapi.models import ForwardQueue, ForwardTarget
 from tests.conftest import make_test_app
 
 VERSION = {"X-Experience-API-Version": "1.0.3"}
@@ -80,6 +83,23 @@ def post(client: FlaskClient, headers: dict[str, str]) -> Callable[..., Any]:
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def queued(session: Session) -> list[ForwardQueue]:
+    """What still waits to be forwarded, in sending order."""
+    session.expire_all()
+    return list(session.scalars(select(ForwardQueue).order_by(ForwardQueue.id)))
+
+
+def deliver_now(app: Flask, session: Session) -> None:
+    """One round of the worker (the outbox, then the forwarding queues), with every target
+    due now whatever its back-off."""
+    for target in session.scalars(select(ForwardTarget)):
+        target.next_attempt_at = None
+    session.commit()
+    with app.app_context():
+        deliver_due(app, db.session)
+    session.expire_all()
 
 
 @pytest.fixture(scope="module")

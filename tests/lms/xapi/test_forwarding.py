@@ -18,10 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.db import db, utcnow
-from lms.outbox.services import deliver_due
 from lms.xapi import forwarding
 from lms.xapi.models import ForwardQueue, ForwardTarget
-from tests.lms.xapi.conftest import make_statement, new_id
+from tests.lms.xapi.conftest import deliver_now, make_statement, new_id, queued
 
 
 def _remote_get(live_lrs: tuple[str, str, str], statement_id: str) -> tuple[int, Any]:
@@ -46,30 +45,16 @@ def _target(session: Session, live_lrs: tuple[str, str, str], **extra: Any) -> F
     return target
 
 
-def _queued(session: Session) -> list[ForwardQueue]:
-    session.expire_all()
-    return list(session.scalars(select(ForwardQueue).order_by(ForwardQueue.id)))
-
-
-def _deliver(app: Flask, session: Session) -> None:
-    for target in session.scalars(select(ForwardTarget)):  # due now, whatever the back-off
-        target.next_attempt_at = None
-    session.commit()
-    with app.app_context():
-        deliver_due(app, db.session)  # the worker's round: the outbox, then the queues
-    session.expire_all()
-
-
 def test_forwarding_delivers_each_statement_once(
     app: Flask, session: Session, client: FlaskClient, headers: dict[str, str], live_lrs: Any
 ) -> None:
     target = _target(session, live_lrs)
     statement = make_statement(id=new_id())
     assert client.post("/xapi/statements", json=statement, headers=headers).status_code == 200
-    [queued] = _queued(session)  # nothing is sent inside the request
-    seq = queued.statement_seq
-    _deliver(app, session)
-    assert _queued(session) == []
+    [waiting] = queued(session)  # nothing is sent inside the request
+    seq = waiting.statement_seq
+    deliver_now(app, session)
+    assert queued(session) == []
     assert (target.delivered_count, target.failures, target.last_error) == (1, 0, None)
     status, remote = _remote_get(live_lrs, statement["id"])
     assert status == 200
@@ -78,12 +63,12 @@ def test_forwarding_delivers_each_statement_once(
     # the worker died before deleting the row: sending again is harmless
     session.add(ForwardQueue(target_id=target.id, statement_seq=seq))
     session.commit()
-    _deliver(app, session)
-    assert _queued(session) == []
+    deliver_now(app, session)
+    assert queued(session) == []
     assert _remote_get(live_lrs, statement["id"])[0] == 200
     # a repeat POST of the same statement is not stored again, so not forwarded again
     client.post("/xapi/statements", json=statement, headers=headers)
-    assert _queued(session) == []
+    assert queued(session) == []
 
 
 def test_forwarding_sends_batches(
@@ -92,12 +77,12 @@ def test_forwarding_sends_batches(
     target = _target(session, live_lrs)
     batch = [make_statement(id=new_id()) for _ in range(forwarding.BATCH + 20)]
     assert client.post("/xapi/statements", json=batch, headers=headers).status_code == 200
-    assert len(_queued(session)) == len(batch)
-    _deliver(app, session)  # one round: one batch per target
-    assert len(_queued(session)) == 20
+    assert len(queued(session)) == len(batch)
+    deliver_now(app, session)  # one round: one batch per target
+    assert len(queued(session)) == 20
     assert target.delivered_count == forwarding.BATCH
-    _deliver(app, session)
-    assert _queued(session) == []
+    deliver_now(app, session)
+    assert queued(session) == []
     assert target.delivered_count == len(batch)
     assert all(_remote_get(live_lrs, s["id"])[0] == 200 for s in batch[:: len(batch) // 5])
 
@@ -123,8 +108,8 @@ def test_a_batch_the_other_lrs_partly_has_is_sent_one_by_one(
     target = _target(session, live_lrs)
     batch = [make_statement(id=new_id()), make_statement(id=clash), make_statement(id=new_id())]
     client.post("/xapi/statements", json=batch, headers=headers)
-    _deliver(app, session)  # the POST is refused (409): each is PUT, and 409 means "there"
-    assert _queued(session) == []
+    deliver_now(app, session)  # the POST is refused (409): each is PUT, and 409 means "there"
+    assert queued(session) == []
     assert target.delivered_count == 3
     assert _remote_get(live_lrs, batch[0]["id"])[0] == 200
     assert _remote_get(live_lrs, batch[2]["id"])[0] == 200
@@ -139,8 +124,8 @@ def test_forwarding_backs_off_with_jitter_and_retries(
     statement = make_statement(id=new_id())
     client.post("/xapi/statements", json=statement, headers=headers)
     before = utcnow()
-    _deliver(app, session)
-    assert len(_queued(session)) == 1
+    deliver_now(app, session)
+    assert len(queued(session)) == 1
     assert target.failures == 1
     assert "HTTP 401" in (target.last_error or "")
     assert target.next_attempt_at is not None
@@ -152,8 +137,8 @@ def test_forwarding_backs_off_with_jitter_and_retries(
     assert _remote_get(live_lrs, statement["id"])[0] == 404
     target.secret = live_lrs[2]
     session.commit()
-    _deliver(app, session)
-    assert _queued(session) == []
+    deliver_now(app, session)
+    assert queued(session) == []
     assert (target.failures, target.last_error, target.delivered_count) == (0, None, 1)
     assert _remote_get(live_lrs, statement["id"])[0] == 200
 
@@ -170,23 +155,23 @@ def test_backoff_grows_is_capped_and_jittered() -> None:
     assert len({forwarding.backoff(1).total_seconds() for _ in range(20)}) > 1
 
 
-@pytest.mark.parametrize(("prefix", "queued"), [("http://adlnet.gov/", 1), ("http://other/", 0)])
+@pytest.mark.parametrize(("prefix", "expected"), [("http://adlnet.gov/", 1), ("http://other/", 0)])
 def test_forwarding_filters_by_verb_prefix(
     session: Session,
     client: FlaskClient,
     headers: dict[str, str],
     live_lrs: Any,
     prefix: str,
-    queued: int,
+    expected: int,
 ) -> None:
     _target(session, live_lrs, verb_prefix=prefix)
     client.post("/xapi/statements", json=make_statement(), headers=headers)
-    assert len(_queued(session)) == queued
+    assert len(queued(session)) == expected
 
 
 def test_no_target_no_queue(session: Session, client: FlaskClient, headers: dict[str, str]) -> None:
     client.post("/xapi/statements", json=make_statement(), headers=headers)
-    assert _queued(session) == []
+    assert queued(session) == []
 
 
 def test_forwarding_cli_adds_and_lists_targets(session: Session, cli: Any) -> None:

@@ -19,11 +19,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.db import db
-from lms.outbox.services import deliver_due
 from lms.xapi.models import ForwardQueue, ForwardTarget, Statement
 from tests.lms.xapi import ralph_lrs
-from tests.lms.xapi.conftest import make_statement, new_id
+from tests.lms.xapi.conftest import deliver_now, make_statement, new_id, queued
 
 pytestmark = pytest.mark.skipif(
     not ralph_lrs.installed(),
@@ -49,20 +47,6 @@ def target(session: Session, ralph: ralph_lrs.RalphServer) -> ForwardTarget:
     return target
 
 
-def _queued(session: Session) -> list[ForwardQueue]:
-    session.expire_all()
-    return list(session.scalars(select(ForwardQueue).order_by(ForwardQueue.id)))
-
-
-def _deliver(app: Flask, session: Session) -> None:
-    for target in session.scalars(select(ForwardTarget)):  # due now, whatever the back-off
-        target.next_attempt_at = None
-    session.commit()
-    with app.app_context():
-        deliver_due(app, db.session)  # the worker's round: the outbox, then the queues
-    session.expire_all()
-
-
 def _store(client: FlaskClient, headers: dict[str, str], count: int) -> list[dict[str, Any]]:
     statements = [make_statement(id=new_id()) for _ in range(count)]
     assert client.post("/xapi/statements", json=statements, headers=headers).status_code == 200
@@ -84,8 +68,8 @@ def test_ralph_stores_each_forwarded_statement_once(
     target: ForwardTarget,
 ) -> None:
     statements = _store(client, headers, 3)
-    _deliver(app, session)
-    assert _queued(session) == []
+    deliver_now(app, session)
+    assert queued(session) == []
     assert (target.delivered_count, target.failures, target.last_error) == (3, 0, None)
     assert _copies(ralph, statements) == [1, 1, 1]
     for sent in statements:
@@ -107,7 +91,7 @@ def test_ralph_takes_a_repeat_as_delivered_and_stores_it_once(
     target: ForwardTarget,
 ) -> None:
     statements = _store(client, headers, 2)
-    _deliver(app, session)
+    deliver_now(app, session)
     seqs = list(
         session.scalars(
             select(Statement.seq).where(Statement.id.in_([s["id"] for s in statements]))
@@ -124,8 +108,8 @@ def test_ralph_takes_a_repeat_as_delivered_and_stores_it_once(
     # again, and the 204 counts as delivered.
     session.add_all(ForwardQueue(target_id=target.id, statement_seq=seq) for seq in seqs)
     session.commit()
-    _deliver(app, session)
-    assert _queued(session) == []
+    deliver_now(app, session)
+    assert queued(session) == []
     assert (target.delivered_count, target.failures, target.last_error) == (4, 0, None)
     assert _copies(ralph, statements) == [1, 1]
     # A batch of one it has and one new: a 200 naming only the new one; each stored once.
@@ -133,9 +117,9 @@ def test_ralph_takes_a_repeat_as_delivered_and_stores_it_once(
     new_seq = session.scalar(select(Statement.seq).where(Statement.id == new["id"]))
     session.add(ForwardQueue(target_id=target.id, statement_seq=seqs[0]))
     session.commit()
-    assert [q.statement_seq for q in _queued(session)] == [new_seq, seqs[0]]
-    _deliver(app, session)
-    assert _queued(session) == []
+    assert [q.statement_seq for q in queued(session)] == [new_seq, seqs[0]]
+    deliver_now(app, session)
+    assert queued(session) == []
     assert target.delivered_count == 6
     assert _copies(ralph, [*statements, new]) == [1, 1, 1]
 
@@ -155,8 +139,8 @@ def test_ralph_conflict_counts_as_delivered_and_keeps_its_own(
     assert client.post("/xapi/statements", json=batch, headers=headers).status_code == 200
     # Ralph refuses the whole POST (409, "Differing statements already exist"): each is then
     # PUT on its own, 204 for the new ones and 409 for the clash, which means "there".
-    _deliver(app, session)
-    assert _queued(session) == []
+    deliver_now(app, session)
+    assert queued(session) == []
     assert (target.delivered_count, target.failures) == (3, 0)
     assert _copies(ralph, batch) == [1, 1, 1]
     assert ralph.get(clash)[0]["verb"]["id"] == "http://example.org/other"
@@ -173,15 +157,15 @@ def test_ralph_outage_leaves_statements_pending_until_it_is_back(
     ralph.stop()
     try:
         statements = _store(client, headers, 2)
-        _deliver(app, session)
-        assert len(_queued(session)) == 2
+        deliver_now(app, session)
+        assert len(queued(session)) == 2
         assert target.failures == 1
         assert target.delivered_count == 0
         assert "Connection refused" in (target.last_error or "")
         assert target.next_attempt_at is not None
     finally:
         ralph.start()
-    _deliver(app, session)
-    assert _queued(session) == []
+    deliver_now(app, session)
+    assert queued(session) == []
     assert (target.delivered_count, target.failures, target.last_error) == (2, 0, None)
     assert _copies(ralph, statements) == [1, 1]
