@@ -32,7 +32,8 @@ NAMING_CONVENTION = {
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-#: ``flask.g`` key of a callable run once before a request's write transaction begins on SQLite.
+#: ``flask.g`` key of a callable run once, just before a request's first transaction begins
+#: on SQLite; that transaction then takes the write lock (BEGIN IMMEDIATE).
 BEFORE_WRITE = "before_write_transaction"
 
 
@@ -115,11 +116,12 @@ def _configure_sqlite(engine: Engine) -> None:
         # reads and then writes fails at once with "database is locked" when another
         # connection wrote in between, instead of waiting for busy_timeout.
         immediate = conn.get_execution_options().get("sqlite_begin_immediate")
-        if immediate and has_request_context():
-            # A part may queue its writers before SQLite's lock (lms.xapi.writelock).
-            before = g.pop(BEFORE_WRITE, None)
-            if before is not None:
-                before()
+        before = g.pop(BEFORE_WRITE, None) if has_request_context() else None
+        if before is not None:
+            # A part that queues its writers itself (lms.xapi.writelock) takes its turn now,
+            # then SQLite's write lock.
+            before()
+            immediate = True
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
@@ -134,8 +136,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 class _State:
     engine: Engine
     sessionmaker: sessionmaker[Session]
-    #: The same engine, beginning its transactions with SQLite's write lock (BEGIN IMMEDIATE).
-    writer: Engine
 
 
 def _scope() -> int:
@@ -157,9 +157,7 @@ class Database:
         # checkout. An embedded SQLite file cannot, and the extra SELECT 1 per request costs.
         engine = make_engine(url, pool_pre_ping=not str(url).startswith("sqlite"))
         app.extensions["librarena.db"] = _State(
-            engine=engine,
-            sessionmaker=sessionmaker(bind=engine, expire_on_commit=False),
-            writer=engine.execution_options(sqlite_begin_immediate=True),
+            engine=engine, sessionmaker=sessionmaker(bind=engine, expire_on_commit=False)
         )
         app.teardown_appcontext(self._teardown)
 
@@ -183,24 +181,20 @@ class Database:
 
     def _new_session(self) -> Session:
         state = self.state()
+        session = state.sessionmaker()
         if (
             state.engine.dialect.name == "sqlite"
             and has_request_context()
             and request.method not in SAFE_METHODS
-            # (not when a test has bound the sessions to its own connection)
-            and state.sessionmaker.kw.get("bind") is state.engine
+            # A part that queues its writers itself (the LRS, see BEFORE_WRITE) begins at its
+            # first statement instead: its work that needs no database is done outside the lock.
+            and BEFORE_WRITE not in g
         ):
             # A request that may write takes SQLite's write lock when it begins: a deferred
             # transaction that reads, then writes, fails at once with "database is locked"
             # when another request wrote in between, where an immediate one waits its turn.
-            if BEFORE_WRITE in g:
-                # A part that queues its writers itself (the LRS) begins at its first
-                # statement instead: its work that needs no database is done outside the lock.
-                return state.sessionmaker(bind=state.writer)
-            session = state.sessionmaker()
             session.connection(execution_options={"sqlite_begin_immediate": True})
-            return session
-        return state.sessionmaker()
+        return session
 
     def _teardown(self, _exc: BaseException | None) -> None:
         self._registry.remove()
