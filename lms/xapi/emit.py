@@ -289,15 +289,26 @@ def tracks_of(session: Session, user_id: int, context: dict[str, Any]) -> list[i
 Describer = Callable[[Session, int], dict[str, Any]]
 
 
-def describers(app: Flask) -> list[Describer]:
-    registry: list[Describer] = app.extensions.setdefault("librarena.xapi.describers", [])
+def hooks(app: Flask, name: str) -> list[Any]:
+    """The callables other packages registered with the app under ``name`` (see
+    :func:`add_hook`), in the order they came."""
+    registry: list[Any] = app.extensions.setdefault(f"librarena.xapi.{name}", [])
     return registry
+
+
+def add_hook(app: Flask, name: str, hook: Callable[..., Any]) -> None:
+    """Register ``hook`` under ``name`` once (registering again changes nothing)."""
+    if hook not in hooks(app, name):
+        hooks(app, name).append(hook)
+
+
+def describers(app: Flask) -> list[Describer]:
+    return hooks(app, "describers")
 
 
 def describe_actors(app: Flask, describer: Describer) -> None:
     """Have ``describer`` add context extensions about the actor of every statement made."""
-    if describer not in describers(app):
-        describers(app).append(describer)
+    add_hook(app, "describers", describer)
 
 
 def place(app: Flask, session: Session, payload: dict[str, Any], actor: User | None) -> Placement:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.db import utcnow
-from lms.xapi.emit import check_context, store_event
+from lms.xapi.emit import add_hook, check_context, hooks, store_event
 
 #: The outbox channel of events recorded by older versions (delivered, no longer written).
 CHANNEL = "xapi.event"
@@ -83,14 +83,12 @@ def app_of(session: Session) -> Iterator[Flask]:
 
 
 def subscribers(app: Flask) -> list[Subscriber]:
-    registry: list[Subscriber] = app.extensions.setdefault("librarena.xapi.subscribers", [])
-    return registry
+    return hooks(app, "subscribers")
 
 
 def subscribe(app: Flask, subscriber: Subscriber) -> None:
     """Have ``subscriber(session, event)`` called for every event recorded from now on."""
-    if subscriber not in subscribers(app):
-        subscribers(app).append(subscriber)
+    add_hook(app, "subscribers", subscriber)
 
 
 def record(
