@@ -97,17 +97,28 @@ class Statement(Base):
 
 class StatementLink(Base):
     """An agent or activity a statement mentions: the index behind the agent filter (direct)
-    and ``related_agents``/``related_activities`` (any)."""
+    and ``related_agents``/``related_activities`` (any).
+
+    The row is its key (seq, kind, value): on SQLite a table WITHOUT ROWID, so each link is
+    one entry in the table's own tree and one in (kind, value, seq), not three. Five links
+    go with every stored statement.
+    https://www.sqlite.org/withoutrowid.html
+    """
 
     __tablename__ = "xapi_statement_links"
-    __table_args__ = (Index("ix_xapi_statement_links_kind_value_seq", "kind", "value", "seq"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(
-        SEQ, ForeignKey("xapi_statements.seq", ondelete="CASCADE"), index=True
+    __table_args__ = (
+        Index("ix_xapi_statement_links_kind_value_seq", "kind", "value", "seq"),
+        {"sqlite_with_rowid": False},
     )
-    kind: Mapped[str] = mapped_column(String(16))  # agent | activity | agent-direct
-    value: Mapped[str] = mapped_column(String(1100))
+
+    seq: Mapped[int] = mapped_column(
+        SEQ,
+        ForeignKey("xapi_statements.seq", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # agent | activity | …
+    value: Mapped[str] = mapped_column(String(1100), primary_key=True)
 
 
 class Attachment(Base):

@@ -315,7 +315,7 @@ class SqlStatementStore:
         for kind, value in wanted[1:]:
             other = aliased(StatementLink)
             stmt = stmt.where(
-                select(other.id)
+                select(other.seq)
                 .where(other.kind == kind, other.value == value, other.seq == Statement.seq)
                 .exists()
             )

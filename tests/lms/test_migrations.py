@@ -85,3 +85,36 @@ def test_demo_programme_spans_the_four_counties(session, app_context):
     assert {r.kind for r in kub.regions} == {UnitKind.REGION}
     assert [p.name for p in kub.phases] == ["Mobilisering", "Genomförande"]
     assert not load_demo(session)  # a second run changes nothing
+
+
+def test_links_migration_keeps_every_link_both_ways(fresh_url, tmp_path):
+    """e3b5d7f9a124 rebuilds the LRS link table under a new key: the rows survive it, and
+    its downgrade."""
+    app = make_test_app(fresh_url, str(tmp_path))
+    links = {(1, "verb", "http://example.org/v"), (1, "agent", "mbox::mailto:a@example.org")}
+    with app.app_context():
+        command.upgrade(alembic_config(), "d2a4c6e8f013")
+        with db.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO xapi_statements (seq, id, stored, verb_id, is_voided, "
+                    "is_voiding, data) VALUES (1, 'a1b2c3d4-0000-4000-8000-000000000001', "
+                    "'2026-01-01 00:00:00', 'http://example.org/v', false, false, '{}')"
+                )
+            )
+            for seq, kind, value in links:
+                conn.execute(
+                    text("INSERT INTO xapi_statement_links (seq, kind, value) VALUES (:s, :k, :v)"),
+                    {"s": seq, "k": kind, "v": value},
+                )
+        steps = [
+            (command.upgrade, "e3b5d7f9a124"),
+            (command.downgrade, "d2a4c6e8f013"),
+            (command.upgrade, "head"),
+        ]
+        for step, target in steps:
+            step(alembic_config(), target)
+            with db.engine.connect() as conn:
+                rows = conn.execute(text("SELECT seq, kind, value FROM xapi_statement_links"))
+                assert set(map(tuple, rows)) == links, target
+        db.engine.dispose()
