@@ -258,6 +258,13 @@ class PartitionedSessionInterface(SecureCookieSessionInterface):
     began with a launch, behind HTTPS, it goes out ``SameSite=None; Secure; Partitioned``
     (CHIPS), so browsers that partition cookies keep it; others get the new-window fallback."""
 
+    def open_session(self, app: Flask, request: Any) -> Any:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            # No cookie, nothing to verify: a new session without building a signer first
+            # (API clients such as the LRS's send no cookie, on every request).
+            return self.session_class()
+        return super().open_session(app, request)
+
     def save_session(self, app: Flask, session: Any, response: Any) -> None:
         super().save_session(app, session, response)
         if session.get(SESSION_LAUNCH) and (app.config.get("SECURE_COOKIES") or request.is_secure):

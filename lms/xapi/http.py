@@ -209,11 +209,13 @@ def json_body(xreq: XapiRequest) -> Any:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"property {key} appears twice")
-        result[key] = value
+    result = dict(pairs)  # in C; a key given twice leaves the dict shorter than the list
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise ValueError(f"property {key} appears twice")
+            seen.add(key)
     return result
 
 

@@ -66,6 +66,24 @@ def test_statements_duplicate_ids_in_one_batch_are_400(post: Callable[..., Any])
     assert post([make_statement(id=sid), make_statement(id=sid)]).status_code == 400
 
 
+def test_statements_a_property_given_twice_is_400_naming_it(
+    client: FlaskClient, headers: dict[str, str]
+) -> None:
+    sid = new_id()
+    once = json.dumps(make_statement(id=sid))
+    # the same object with its verb given a second time, as raw JSON
+    twice = once[:-1] + ', "verb": {"id": "http://example.org/other"}}'
+    resp = client.post(
+        "/xapi/statements",
+        data=twice,
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert resp.status_code == 400
+    assert "property verb appears twice" in resp.get_json()["message"]
+    got = client.get(f"/xapi/statements?statementId={sid}", headers=headers)
+    assert got.status_code == 404
+
+
 def test_statements_version_header_is_required(
     client: FlaskClient, headers: dict[str, str]
 ) -> None:
