@@ -300,6 +300,9 @@ def prepare(statement: dict[str, Any], principal: Principal, ctx: Ctx) -> Stored
         client_id=principal.client.id if principal.client else None,
         user_id=principal.user.id if principal.user else None,
         links=links,
+        # Written now, before the write lock is taken; stamp() adds the time stored.
+        text=json.dumps(data, separators=(",", ":"), ensure_ascii=False),
+        text_has_timestamp="timestamp" in data,
     )
 
 

@@ -101,6 +101,20 @@ class StoredStatement:
     links: set[tuple[str, str]] = field(default_factory=set)
     #: The row's number, once stored.
     seq: int | None = None
+    #: ``data`` as JSON, written before it was stored (outside SQLite's write lock): the
+    #: ``stored`` (and missing ``timestamp``) that :func:`lms.xapi.statements.stamp` adds later
+    #: are appended to it. None: written from ``data`` when inserted.
+    text: str | None = None
+    text_has_timestamp: bool = False
+
+    def as_json(self) -> str:
+        if self.text is None:
+            return json.dumps(self.data, separators=(",", ":"), ensure_ascii=False)
+        # Our own timestamps (digits, "-", ":", ".", "T", "Z"): nothing in them to escape.
+        tail = f',"stored":"{self.data["stored"]}"'
+        if not self.text_has_timestamp:
+            tail += f',"timestamp":"{self.data["timestamp"]}"'
+        return f"{self.text[:-1]}{tail}}}"
 
 
 @dataclass
@@ -224,11 +238,11 @@ class SqlStatementStore:
         # objects all the more) cost several times what the database takes to insert them,
         # and on SQLite this runs while the writers' lock is held. The one typed value, the
         # time stored (the same for the whole batch), is converted as SQLAlchemy would.
-        stored = {item.stored: driver.bind(_T.c.stored, item.stored) for item in statements}
+        stored = {when: driver.bind(_T.c.stored, when) for when in {i.stored for i in statements}}
         rows = [
             (
                 item.id,
-                json.dumps(item.data, separators=(",", ":"), ensure_ascii=False),
+                item.as_json(),
                 stored[item.stored],
                 item.actor_ifi,
                 item.verb_id,
@@ -301,7 +315,7 @@ class SqlStatementStore:
         if q.verb:
             wanted.append(("verb", q.verb))
         # The first filter drives the query: a backward (or forward) read of the link index
-        # (kind, value, seq) that stops after one page, however many statements match. The
+        # (value, kind, seq) that stops after one page, however many statements match. The
         # others are point lookups in the same index.
         order: Any = Statement.seq
         stmt = select(Statement.seq, Statement.data).where(Statement.is_voided.is_(False))

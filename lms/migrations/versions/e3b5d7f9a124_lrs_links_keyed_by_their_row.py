@@ -2,7 +2,8 @@
 
 Each stored statement writes five links. With a surrogate id, each link was a row in the
 table plus entries in two indexes; keyed by (seq, kind, value) it is the table's own entry
-plus (kind, value, seq). The rows themselves are unchanged.
+plus one in (value, kind, seq). Leading with the value puts an agent's (or activity's)
+"direct" and "any position" rows side by side. The rows themselves are unchanged.
 
 Revision ID: e3b5d7f9a124
 Revises: d2a4c6e8f013
@@ -30,10 +31,14 @@ FK = sa.ForeignKeyConstraint(
 )
 
 
-def _set_aside() -> None:
+OLD_INDEX = ("ix_xapi_statement_links_kind_value_seq", ["kind", "value", "seq"])
+NEW_INDEX = ("ix_xapi_statement_links_value_kind_seq", ["value", "kind", "seq"])
+
+
+def _set_aside(index: str) -> None:
     """Rename the current table out of the way, with the names its keys and indexes hold
     (PostgreSQL keeps index and key names unique per schema, SQLite index names)."""
-    op.drop_index("ix_xapi_statement_links_kind_value_seq", table_name=TABLE)
+    op.drop_index(index, table_name=TABLE)
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"ALTER TABLE {TABLE} RENAME CONSTRAINT pk_{TABLE} TO pk_{OLD}")
         op.execute(
@@ -45,7 +50,7 @@ def _set_aside() -> None:
 
 def upgrade() -> None:
     op.drop_index("ix_xapi_statement_links_seq", table_name=TABLE)
-    _set_aside()
+    _set_aside(OLD_INDEX[0])
     op.create_table(
         TABLE,
         sa.Column("seq", SEQ, nullable=False, autoincrement=False),
@@ -60,13 +65,11 @@ def upgrade() -> None:
         f"SELECT DISTINCT seq, kind, value FROM {OLD}"
     )
     op.drop_table(OLD)
-    op.create_index(
-        "ix_xapi_statement_links_kind_value_seq", TABLE, ["kind", "value", "seq"], unique=False
-    )
+    op.create_index(NEW_INDEX[0], TABLE, NEW_INDEX[1], unique=False)
 
 
 def downgrade() -> None:
-    _set_aside()
+    _set_aside(NEW_INDEX[0])
     op.create_table(
         TABLE,
         sa.Column("id", sa.Integer(), nullable=False),
@@ -81,7 +84,5 @@ def downgrade() -> None:
         f"SELECT seq, kind, value FROM {OLD} ORDER BY seq"
     )
     op.drop_table(OLD)
-    op.create_index(
-        "ix_xapi_statement_links_kind_value_seq", TABLE, ["kind", "value", "seq"], unique=False
-    )
+    op.create_index(OLD_INDEX[0], TABLE, OLD_INDEX[1], unique=False)
     op.create_index("ix_xapi_statement_links_seq", TABLE, ["seq"], unique=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -92,3 +93,27 @@ def test_store_batch_with_a_conflict_stores_nothing(store: SqlStatementStore) ->
         _save(store, fresh, clash)
     store.session.rollback()  # what the view's error handler does
     assert store.get(fresh["id"], voided=False) is None
+
+
+@pytest.mark.parametrize("timestamp", [None, "2026-03-01T10:00:00.250Z"])
+def test_store_keeps_the_statement_as_sent_plus_stored_and_timestamp(
+    store: SqlStatementStore, session: Session, timestamp: str | None
+) -> None:
+    # The JSON is written before the write lock, the time stored appended after it.
+    sent = make_statement(result={"response": 'a "quoted" \\ ä answer'})
+    if timestamp:
+        sent["timestamp"] = timestamp
+    [sid] = _save(store, sent)
+    from lms.xapi.models import Statement
+
+    row = session.query(Statement).filter_by(id=sid).one()
+    kept = json.loads(row.data)
+    assert kept["stored"].endswith("Z")
+    assert kept["timestamp"] == (timestamp or kept["stored"])
+    assert {k: v for k, v in kept.items() if k not in ("stored", "timestamp")} == {
+        **{k: v for k, v in sent.items() if k != "timestamp"},
+        "id": sid,
+        "authority": kept["authority"],
+        "version": "1.0.0",
+    }
+    assert kept == store.get(sid, voided=False)
