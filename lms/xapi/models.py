@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -76,6 +77,14 @@ class Statement(Base):
         Index("ix_xapi_statements_actor_seq", "actor_ifi", "seq"),
         Index("ix_xapi_statements_client_id_seq", "client_id", "seq"),
         Index("ix_xapi_statements_user_id_seq", "user_id", "seq"),
+        # Which statements void these ids: asked for every statement stored, and only a
+        # voiding statement's ref_id is ever looked up, so only those are indexed.
+        Index(
+            "ix_xapi_statements_voiding_ref_id",
+            "ref_id",
+            sqlite_where=text("is_voiding"),
+            postgresql_where=text("is_voiding"),
+        ),
     )
 
     seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
@@ -84,7 +93,7 @@ class Statement(Base):
     actor_ifi: Mapped[str | None] = mapped_column(String(1100))
     verb_id: Mapped[str] = mapped_column(IRI)
     activity_id: Mapped[str | None] = mapped_column(IRI)  # the object, when an Activity
-    ref_id: Mapped[str | None] = mapped_column(String(36), index=True)  # object StatementRef
+    ref_id: Mapped[str | None] = mapped_column(String(36))  # object StatementRef
     registration: Mapped[str | None] = mapped_column(String(36))
     is_voided: Mapped[bool] = mapped_column(default=False)
     is_voiding: Mapped[bool] = mapped_column(default=False)
