@@ -94,6 +94,11 @@ class StoredStatement:
     is_voiding: bool
     client_id: int | None
     user_id: int | None
+    #: ``data`` as JSON, written before it is stored (outside SQLite's write lock); the
+    #: ``stored`` (and missing ``timestamp``) that :func:`lms.xapi.statements.stamp` adds later
+    #: are appended by :meth:`as_json`.
+    text: str
+    text_has_timestamp: bool
     #: (kind, value) rows of the link table: every filter is one indexed lookup there.
     #: kinds: verb, registration, agent (any position), agent-direct (actor or object),
     #: activity (any position), activity-direct (the object). A statement that refers to
@@ -101,15 +106,8 @@ class StoredStatement:
     links: set[tuple[str, str]] = field(default_factory=set)
     #: The row's number, once stored.
     seq: int | None = None
-    #: ``data`` as JSON, written before it was stored (outside SQLite's write lock): the
-    #: ``stored`` (and missing ``timestamp``) that :func:`lms.xapi.statements.stamp` adds later
-    #: are appended to it. None: written from ``data`` when inserted.
-    text: str | None = None
-    text_has_timestamp: bool = False
 
     def as_json(self) -> str:
-        if self.text is None:
-            return json.dumps(self.data, separators=(",", ":"), ensure_ascii=False)
         # Our own timestamps (digits, "-", ":", ".", "T", "Z"): nothing in them to escape.
         tail = f',"stored":"{self.data["stored"]}"'
         if not self.text_has_timestamp:
@@ -140,8 +138,6 @@ class StatementQuery:
 
 class StatementStore(Protocol):
     """What the LRS needs from a statement store."""
-
-    def find(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
 
     def links_of(self, ids: Iterable[str]) -> dict[str, set[tuple[str, str]]]: ...
 
@@ -175,9 +171,6 @@ class SqlStatementStore:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-
-    def find(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        return self.find_with_voiders(ids)[0]
 
     def find_with_voiders(self, ids: Iterable[str]) -> tuple[dict[str, dict[str, Any]], set[str]]:
         """Statements stored under ``ids``, and which of ``ids`` a stored statement voids.
