@@ -52,11 +52,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(app.instance_path, overrides=config))
     app.config["SESSION_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
-    if app.config["SECURE_COOKIES"]:
-        # HTTPS ends at a reverse proxy: trust its X-Forwarded-* for scheme, host and client.
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=1, x_proto=1, x_host=1
-        )
 
     # Before any route is added: every <int:…> in a URL is a database id, so a number beyond
     # what the database stores is simply "not found" instead of an overflow deep in the driver.
@@ -80,6 +75,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from lms.cli import register_commands
 
     register_commands(app)
+    # The LRS is an app of its own in front of this one (lms.xapi.app).
+    from lms.xapi.app import mount
+
+    mount(app)
+    if app.config["SECURE_COOKIES"]:
+        # HTTPS ends at a reverse proxy: trust its X-Forwarded-* for scheme, host and client
+        # (in front of both apps).
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=1, x_proto=1, x_host=1
+        )
     return app
 
 
@@ -115,7 +120,6 @@ def _register_blueprints(app: Flask) -> None:
         "lms.users.views",
         "lms.orgs.views",
         "lms.orgs.api",
-        "lms.xapi.api",
         "lms.xapi.views",
         "lms.competences.views",
         "lms.competences.api",

@@ -168,6 +168,11 @@ class Database:
         )
         app.teardown_appcontext(self._teardown)
 
+    def init_shared_app(self, app: Flask) -> None:
+        """Give ``app`` the sessions of an app already set up whose ``extensions`` it shares
+        (the LRS app, lms.xapi.app)."""
+        app.teardown_appcontext(self._teardown)
+
     @staticmethod
     def state(app: Flask | None = None) -> _State:
         state: _State = (app or current_app).extensions["librarena.db"]

@@ -23,6 +23,7 @@ from lms.db import db
 from lms.extensions import limiter
 from lms.orgs import services as orgs
 from lms.orgs.models import Country, GroupKind, GroupMember, JobTitle, Programme, ProgrammeGroup
+from lms.xapi.app import PREFIX, lrs_app
 from tests.conftest import bind_to_connection
 from tests.content.matrix_world import add_content
 from tests.content.webinars.matrix_world import add_webinars
@@ -718,17 +719,25 @@ def test_access(client: Any, world: World, case: Case, role: str) -> None:
         assert resp.location.startswith("/login"), resp.location
 
 
+def _apps(app: Flask) -> list[tuple[str, Flask]]:
+    """The web app, and the LRS app mounted in front of it (lms.xapi.app)."""
+    return [(PREFIX, lrs_app(app)), ("", app)]
+
+
 def test_every_endpoint_is_in_the_matrix(app: Flask) -> None:
     covered = {case.endpoint for case in CASES}
-    endpoints = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint != "static"}
+    endpoints = {
+        r.endpoint for _, a in _apps(app) for r in a.url_map.iter_rules() if r.endpoint != "static"
+    }
     assert endpoints - covered == set(), "add these views to the access matrix"
     assert covered - endpoints == set(), "the matrix names views that no longer exist"
 
 
 def test_every_url_of_the_matrix_exists(app: Flask) -> None:
-    adapter = app.url_map.bind("localhost")
     for case in CASES:
         path = case.url.split("?")[0]
         path = "/".join("1" if part.startswith("{") else part for part in path.split("/"))
-        endpoint, _args = adapter.match(path, method=case.method)
+        prefix, served_by = next((p, a) for p, a in _apps(app) if path.startswith(p + "/"))
+        adapter = served_by.url_map.bind("localhost")
+        endpoint, _args = adapter.match(path.removeprefix(prefix), method=case.method)
         assert endpoint == case.endpoint, case.url

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime
@@ -16,13 +17,13 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, g, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from lms.db import BEFORE_WRITE, db, utcnow
 from lms.errors import DomainError
-from lms.extensions import csrf, limiter
 from lms.xapi import documents as docs
 from lms.xapi import forwarding
 from lms.xapi.auth import Principal, principal_from_basic, principal_from_user, require
@@ -52,18 +53,12 @@ from lms.xapi.validation.actor import IFIS, ifi_key
 from lms.xapi.validation.common import check_uuid, fail, format_timestamp
 from lms.xapi.writelock import WriteLock
 
-bp = Blueprint("xapi", __name__, url_prefix="/xapi")
-csrf.exempt(bp)
-# Clients hold a key and a long random secret: no sign-in to guess, and a learning package
-# posts a statement per interaction. Throughput is the LRS's job, not something to throttle.
-limiter.exempt(bp)
-
-
-@limiter.request_filter
-def _not_limited() -> bool:
-    # Exempt is not enough: the limiter still resolves which limits apply on every request,
-    # a twentieth of a small POST's cost. This filter stops it before it looks.
-    return request.blueprint == bp.name
+#: Served by the LRS's own app, mounted at /xapi (lms.xapi.app): no web-app rate limits or
+#: CSRF. Clients hold a key and a long random secret (no sign-in to guess), and a learning
+#: package posts a statement per interaction: throughput is the LRS's job, not something to
+#: throttle. A signed-in person (the session cookie) may only read their own statements.
+bp = Blueprint("xapi", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.record_once
@@ -215,12 +210,14 @@ def _xapi_headers(response: Response) -> Response:
     if request.path.rstrip("/").endswith("/statements"):
         # https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Communication.md#213-get-statements
         response.headers["X-Experience-API-Consistent-Through"] = format_timestamp(utcnow())
-    response.headers.pop("Content-Security-Policy", None)
     return response
 
 
 def _error(status: int, message: str, field: str = "_") -> Response:
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except Exception:  # a broken connection must not hide the error being answered
+        log.exception("rollback failed")
     response = _json({"errors": {field: [message]}, "message": message}, status)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Basic realm="Librarena LRS"'
@@ -243,6 +240,20 @@ def _domain_error(exc: DomainError) -> Response:
 def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
     return _error(status, exc.description or exc.name)
+
+
+@bp.errorhandler(IntegrityError)
+def _integrity_error(exc: IntegrityError) -> Response:
+    # Two requests stored the same new statement id (or document) at the same moment: the
+    # constraint kept one; the other may send again and get the stored one's answer.
+    log.info("integrity error on %s %s: %s", request.method, request.path, exc.orig)
+    return _error(409, "the same data was stored by another request just now; send it again")
+
+
+@bp.errorhandler(Exception)
+def _unexpected_error(exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return _error(500, "an unexpected error occurred; nothing was stored")
 
 
 # --- About ------------------------------------------------------------------------------
@@ -454,9 +465,7 @@ def _get_statements(xreq: XapiRequest, principal: Principal) -> Response:
     _restrict(query, principal)
     page, more = store.query_json(query)
     more_url = (
-        f"{request.script_root}/xapi/statements?more={_encode_more(params, more)}"
-        if more is not None
-        else ""
+        url_for("xapi.statements", more=_encode_more(params, more)) if more is not None else ""
     )
     if fmt == "exact" and not attachments:
         # Exactly as stored: the stored JSON texts go out as they are, unparsed.

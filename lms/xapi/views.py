@@ -22,6 +22,7 @@ from lms.errors import NotFound, ValidationFailed
 from lms.schema import FormSchema, Text, load
 from lms.web import render_form
 from lms.xapi import forwarding
+from lms.xapi.app import endpoint_url
 from lms.xapi.auth import create_client, forget_credentials
 from lms.xapi.models import SCOPES, ForwardTarget, LrsClient
 
@@ -100,6 +101,7 @@ def _overview(**extra: Any) -> str:
         targets=targets,
         pending=forwarding.pending_counts(db.session),
         scope_labels=SCOPE_LABELS,
+        endpoint=endpoint_url(),
         **extra,
     )
 
