@@ -35,6 +35,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: ``flask.g`` key of a callable run once, just before a request's first transaction begins
 #: on SQLite; that transaction then takes the write lock (BEGIN IMMEDIATE).
 BEFORE_WRITE = "before_write_transaction"
+#: ``flask.g`` key set by a part whose request writes on a connection of its own (the LRS
+#: stores statements so, lms.xapi.api): the request's session only reads, and on SQLite it
+#: begins a plain (deferred) transaction that leaves the write lock to that connection.
+SESSION_ONLY_READS = "session_only_reads"
 
 
 def utcnow() -> datetime:
@@ -183,6 +187,10 @@ class Database:
         """The session of the current application context."""
         return self._registry()
 
+    def has_session(self) -> bool:
+        """Whether the current application context has made its session yet."""
+        return self._registry.registry.has()
+
     def remove(self) -> None:
         """Close the current context's session (the worker does this between batches)."""
         self._registry.remove()
@@ -201,6 +209,7 @@ class Database:
             # A part that queues its writers itself (the LRS, see BEFORE_WRITE) begins at its
             # first statement instead: its work that needs no database is done outside the lock.
             and BEFORE_WRITE not in g
+            and SESSION_ONLY_READS not in g
         ):
             # A request that may write takes SQLite's write lock when it begins: a deferred
             # transaction that reads, then writes, fails at once with "database is locked"

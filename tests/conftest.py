@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.security import generate_password_hash
 
@@ -66,6 +66,25 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     Base.metadata.create_all(engine)  # tests only; the app itself migrates with Alembic
     yield app
     Base.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def fresh_url(tmp_path: Any) -> Iterator[str]:
+    """An empty database of its own: a new SQLite file, or a new PostgreSQL database beside the
+    test database (for what must not run in the tests' rolled-back transaction)."""
+    base = os.environ.get("LIBRARENA_TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        return
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"librarena_fresh_{os.getpid()}"
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield engine.url.set(database=name).render_as_string(hide_password=False)
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
 
 

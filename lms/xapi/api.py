@@ -11,7 +11,8 @@ import base64
 import json
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -19,10 +20,11 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request, url_for
 from flask_login import current_user
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from lms.db import BEFORE_WRITE, db, utcnow
+from lms.db import BEFORE_WRITE, SESSION_ONLY_READS, db, utcnow
 from lms.errors import DomainError
 from lms.xapi import documents as docs
 from lms.xapi import forwarding
@@ -48,7 +50,7 @@ from lms.xapi.statements import (
     store_statements,
     user_agent,
 )
-from lms.xapi.storage import SqlStatementStore, StatementQuery
+from lms.xapi.storage import Driver, SqlStatementStore, StatementQuery, StatementWriter
 from lms.xapi.validation.actor import IFIS, ifi_key
 from lms.xapi.validation.common import check_uuid, fail, format_timestamp
 from lms.xapi.writelock import WriteLock
@@ -114,7 +116,8 @@ def _principal(xreq: XapiRequest) -> Principal:
     header = xreq.headers.get("Authorization")
     if not header and current_user.is_authenticated:
         return principal_from_user(current_user._get_current_object())
-    return principal_from_basic(db.session, header)
+    # The session only if the credentials cache cannot answer: most requests need none.
+    return principal_from_basic(lambda: db.session, header)
 
 
 #: The version each client last spoke, per process: a request without a usable version header
@@ -156,6 +159,55 @@ def _hold(lock: WriteLock) -> None:
     g.xapi_write_lock = lock
 
 
+@contextmanager
+def _writer() -> Iterator[StatementWriter]:
+    """Where a request stores statements: a database connection of its own, in a transaction
+    begun at its first query (after the writers' lock, on SQLite) and committed on leaving.
+
+    Not the ORM session: its begin, commit and close cost more than SQLite takes to store a
+    statement, and a learning package stores one per interaction. (Statements that come with
+    other changes of the app are written in the session's transaction: lms.xapi.emit.)
+    Where the app's sessions are bound to one outer connection instead of the engine (the
+    tests run each in a transaction they roll back), the statements join the session's.
+    """
+    state = db.state()
+    if not isinstance(state.sessionmaker.kw.get("bind"), Engine):
+        yield SqlStatementStore(db.session)
+        return
+    engine = state.engine
+    raw = engine.raw_connection()
+    driver = Driver(raw.driver_connection, engine.dialect)
+    began = False
+
+    def begin() -> Driver:
+        nonlocal began
+        if not began:
+            lock = _write_lock()
+            if lock is not None:
+                _hold(lock)
+                raw.driver_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+            began = True  # elsewhere (PostgreSQL) the driver begins at the first query
+        return driver
+
+    try:
+        yield StatementWriter(begin)
+        raw.commit()
+    except engine.dialect.loaded_dbapi.IntegrityError as exc:
+        # PostgreSQL: another request stored the same new id between our check and insert.
+        raw.rollback()
+        raise XapiError(
+            "the same data was stored by another request just now; send it again",
+            field="id",
+            status=409,
+        ) from exc
+    except BaseException:
+        raw.rollback()
+        raise
+    finally:
+        raw.close()
+        _release_write_lock(None)
+
+
 @bp.teardown_request
 def _release_write_lock(_exc: BaseException | None) -> None:
     # By now the request's transaction has ended: committed by _dispatch, or rolled back by an
@@ -165,17 +217,23 @@ def _release_write_lock(_exc: BaseException | None) -> None:
         lock.release()
 
 
-def _dispatch(handlers: dict[str, Handler], *, public: bool = False) -> Response:
+def _dispatch(
+    handlers: dict[str, Handler], *, public: bool = False, own_writes: bool = False
+) -> Response:
+    """``own_writes``: the handlers write on a connection of their own (:func:`_writer`), and
+    the session only reads."""
     if request.method == "OPTIONS" and "method" not in request.args:
         # CORS preflight: browsers send no credentials or version here.
         return Response(status=200)
     xreq = from_flask(request)
     g.xapi_request = xreq
-    if request.method not in ("GET", "HEAD"):
+    if own_writes:
+        g.setdefault(SESSION_ONLY_READS, True)
+    elif request.method not in ("GET", "HEAD"):
         lock = _write_lock()
         if lock is not None:
             # Taken just before the request's transaction begins (lms.db), and only then:
-            # parsing, validating and preparing statements happen outside it, in parallel.
+            # parsing, validating and preparing documents happen outside it, in parallel.
             g.setdefault(BEFORE_WRITE, lambda: _hold(lock))
     # Credentials first (401), then the version header (400).
     principal = None if public else _principal(xreq)
@@ -192,7 +250,8 @@ def _dispatch(handlers: dict[str, Handler], *, public: bool = False) -> Response
     if handler is None:
         raise XapiError(f"{xreq.method} is not allowed here", status=405)
     response = handler(xreq, principal)  # type: ignore[arg-type]
-    db.session.commit()
+    if db.has_session():
+        db.session.commit()
     _release_write_lock(None)  # the next writer need not wait for this response to be sent
     if xreq.method == "HEAD":
         response.set_data(b"")
@@ -338,14 +397,15 @@ def _put_statement(xreq: XapiRequest, principal: Principal) -> Response:
     if "id" in statement and str(statement["id"]).lower() != sid:
         raise Invalid("the statement's id differs from statementId", field="statement.id")
     statement = {**statement, "id": statement.get("id", xreq.params["statementId"])}
-    store_statements(
-        SqlStatementStore(db.session),
-        [statement],
-        principal,
-        xreq.ctx,
-        parts=parts,
-        after_store=forwarding.enqueue_for(db.session),
-    )
+    with _writer() as store:
+        store_statements(
+            store,
+            [statement],
+            principal,
+            xreq.ctx,
+            parts=parts,
+            after_store=forwarding.enqueue_for(store.driver),
+        )
     return Response(status=204)
 
 
@@ -357,14 +417,15 @@ def _post_statements(xreq: XapiRequest, principal: Principal) -> Response:
     statements = body if isinstance(body, list) else [body]
     if not statements:
         raise Invalid("no statements given", field="statement")
-    ids = store_statements(
-        SqlStatementStore(db.session),
-        statements,
-        principal,
-        xreq.ctx,
-        parts=parts,
-        after_store=forwarding.enqueue_for(db.session),
-    )
+    with _writer() as store:
+        ids = store_statements(
+            store,
+            statements,
+            principal,
+            xreq.ctx,
+            parts=parts,
+            after_store=forwarding.enqueue_for(store.driver),
+        )
     return _json(ids)
 
 
@@ -520,7 +581,10 @@ def _query_from(xreq: XapiRequest) -> StatementQuery:
 
 @bp.route("/statements", methods=ALL_METHODS, provide_automatic_options=False)
 def statements() -> Response:
-    return _dispatch({"GET": _get_statements, "PUT": _put_statement, "POST": _post_statements})
+    return _dispatch(
+        {"GET": _get_statements, "PUT": _put_statement, "POST": _post_statements},
+        own_writes=True,
+    )
 
 
 # --- Documents --------------------------------------------------------------------------

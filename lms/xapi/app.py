@@ -14,7 +14,8 @@ from the web app, and with ``url_for`` inside the LRS app.
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
+from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from lms.db import db
@@ -23,6 +24,20 @@ from lms.extensions import login_manager
 #: Where the LRS is mounted.
 PREFIX = "/xapi"
 _KEY = "xapi.app"
+
+
+class ReadOnlySessions(SessionInterface):
+    """The web app's session cookie, read and never written: the LRS never changes who is
+    signed in (writing it back cost every LRS request the cookie's settings)."""
+
+    def __init__(self, web: SessionInterface) -> None:
+        self.web = web
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        return self.web.open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        return None
 
 
 def create_lrs_app(web: Flask) -> Flask:
@@ -34,7 +49,7 @@ def create_lrs_app(web: Flask) -> Flask:
     # do) holds here too, and the engine, the credentials cache and the outbox are shared.
     lrs.config = web.config
     lrs.extensions = web.extensions
-    lrs.session_interface = web.session_interface
+    lrs.session_interface = ReadOnlySessions(web.session_interface)
     db.init_shared_app(lrs)
     # current_user, for a signed-in person reading their own statements through the cookie.
     login_manager.init_app(lrs, add_context_processor=False)

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -96,7 +97,7 @@ class _Known:
     read_at: float
 
 
-def _known(session: Session, key: str) -> _Known | None:
+def _known(session_of: Callable[[], Session], key: str) -> _Known | None:
     """The client row behind ``key``, from this process's short-lived cache or the database.
 
     Credentials are checked on every request; reading the row (and its user) each time was
@@ -108,17 +109,21 @@ def _known(session: Session, key: str) -> _Known | None:
     found = cache.get(key)
     if found is not None and now - found.read_at < CREDENTIALS_TTL:
         return found
-    row = session.execute(
-        select(
-            LrsClient.id,
-            LrsClient.key,
-            LrsClient.name,
-            LrsClient.secret_hash,
-            LrsClient.scopes,
-            LrsClient.is_active,
-            LrsClient.user_id,
-        ).where(LrsClient.key == key)
-    ).first()
+    row = (
+        session_of()
+        .execute(
+            select(
+                LrsClient.id,
+                LrsClient.key,
+                LrsClient.name,
+                LrsClient.secret_hash,
+                LrsClient.scopes,
+                LrsClient.is_active,
+                LrsClient.user_id,
+            ).where(LrsClient.key == key)
+        )
+        .first()
+    )
     if row is None:
         cache.pop(key, None)
         return None
@@ -142,8 +147,9 @@ def forget_credentials(key: str | None = None) -> None:
         cache.pop(key, None)
 
 
-def principal_from_basic(session: Session, header: str | None) -> Principal:
-    """Check ``Authorization: Basic …`` against the clients table (constant-time compare)."""
+def principal_from_basic(session_of: Callable[[], Session], header: str | None) -> Principal:
+    """Check ``Authorization: Basic …`` against the clients table (constant-time compare).
+    ``session_of`` gives the session to read the table with, if the cache cannot answer."""
     if not header or not header.lower().startswith("basic "):
         raise Unauthorized("credentials are required (HTTP Basic)")
     try:
@@ -151,7 +157,7 @@ def principal_from_basic(session: Session, header: str | None) -> Principal:
     except (binascii.Error, UnicodeDecodeError):
         raise Unauthorized("malformed Basic credentials") from None
     key, sep, secret = decoded.partition(":")
-    known = _known(session, key) if sep else None
+    known = _known(session_of, key) if sep else None
     expected = known.secret_hash if known else hash_secret("x" * 43)
     if not hmac.compare_digest(expected, hash_secret(secret)) or known is None:
         raise Unauthorized("unknown key or wrong secret")

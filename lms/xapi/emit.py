@@ -341,12 +341,9 @@ def store_event(
     statement = statement_from_event(
         payload, app.config["BASE_URL"], place(app, session, payload, actor)
     )
+    store = SqlStatementStore(session)
     store_statements(
-        SqlStatementStore(session),
-        [statement],
-        SYSTEM,
-        Ctx(),
-        after_store=forwarding.enqueue_for(session),
+        store, [statement], SYSTEM, Ctx(), after_store=forwarding.enqueue_for(store.driver)
     )
     return statement
 

@@ -68,14 +68,17 @@ class _Target(NamedTuple):
     activity_prefix: str | None
 
 
-def enqueue_for(session: Session) -> Callable[[Sequence[tuple[int, dict[str, Any]]]], None]:
+def enqueue_for(
+    driver_of: Callable[[], Driver],
+) -> Callable[[Sequence[tuple[int, dict[str, Any]]]], None]:
     """An ``after_store`` hook: queue the stored statements (seq, data) for every active target
-    that wants them, with one insert."""
+    that wants them, with one insert, in the statements' own transaction (``driver_of``: the
+    writer's, ``StatementWriter.driver``)."""
 
     def hook(stored: Sequence[tuple[int, dict[str, Any]]]) -> None:
         # Straight to the driver: this runs for every statement stored, inside the writers'
         # lock on SQLite (lms.xapi.storage.Driver).
-        driver = Driver(session)
+        driver = driver_of()
         targets = [
             _Target(*row)
             for row in driver.fetch(

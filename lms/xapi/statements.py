@@ -27,7 +27,7 @@ from flask import current_app
 from lms.db import utcnow
 from lms.xapi.auth import HasId, Principal
 from lms.xapi.errors import Conflict, Invalid
-from lms.xapi.storage import StatementStore, StoredStatement
+from lms.xapi.storage import StatementWriter, StoredStatement
 from lms.xapi.validation import validate_statement
 from lms.xapi.validation.actor import ifi_key
 from lms.xapi.validation.attachments import SIGNATURE_USAGE
@@ -330,7 +330,7 @@ def _activity_definitions(statement: dict[str, Any]) -> list[tuple[str, dict[str
 
 
 def store_statements(
-    store: StatementStore,
+    store: StatementWriter,
     statements: list[Any],
     principal: Principal,
     ctx: Ctx,

@@ -8,15 +8,16 @@ https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Communication.md#213-get-st
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import Select, bindparam, or_, select, update
+from sqlalchemy import Select, or_, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, aliased
 
-from lms.db import Base
+from lms.db import Base, utcnow
 from lms.xapi.models import Activity, Attachment, Statement, StatementLink
 
 # The write path: its columns, and the one statement built with SQLAlchemy (built once).
@@ -35,22 +36,26 @@ _COLUMNS = (
     "client_id",
     "user_id",
 )
-_MARK_VOIDED = (
-    update(_T)
-    .where(_T.c.id.in_(bindparam("ids", expanding=True)), _T.c.is_voiding.is_(False))
-    .values(is_voided=True)
-)
+_L = StatementLink.__tablename__
+_A = Attachment.__tablename__
+_ACTIVITY = Base.metadata.tables[Activity.__tablename__]
 
 
 class Driver:
-    """The session's own database connection, in its transaction, spoken to directly: for the
-    few statements every stored xAPI statement runs (SQLAlchemy's per-execution work cost
-    more than SQLite's). Values are always bound, in the driver's placeholder style."""
+    """A database connection in its transaction, spoken to directly: for the few statements
+    every stored xAPI statement runs (SQLAlchemy's per-execution work cost more than SQLite's).
+    Values are always bound, in the driver's placeholder style."""
 
-    def __init__(self, session: Session) -> None:
-        self.connection = session.connection()
-        self.dialect = self.connection.dialect
-        self.mark = "?" if self.dialect.paramstyle == "qmark" else "%s"
+    def __init__(self, connection: Any, dialect: Dialect) -> None:
+        self.connection = connection  # the DBAPI (driver's) connection
+        self.dialect = dialect
+        self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
+
+    @classmethod
+    def of(cls, session: Session) -> Driver:
+        """The session's own connection, in the session's transaction (begun if need be)."""
+        connection = session.connection()
+        return cls(connection.connection.driver_connection, connection.dialect)
 
     def marks(self, count: int) -> str:
         return ", ".join([self.mark] * count)
@@ -60,19 +65,23 @@ class Driver:
         process = column.type.dialect_impl(self.dialect).bind_processor(self.dialect)
         return process(value) if process else value
 
-    def _cursor(self) -> Any:
-        return self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-
     def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        cursor = self._cursor()
+        cursor = self.connection.cursor()
         try:
             cursor.execute(sql, params)
             return list(cursor.fetchall())
         finally:
             cursor.close()
 
+    def run(self, sql: str, params: Sequence[Any]) -> None:
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(sql, params)
+        finally:
+            cursor.close()
+
     def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        cursor = self._cursor()
+        cursor = self.connection.cursor()
         try:
             cursor.executemany(sql, rows)
         finally:
@@ -136,41 +145,15 @@ class StatementQuery:
     only_user_id: int | None = None
 
 
-class StatementStore(Protocol):
-    """What the LRS needs from a statement store."""
+class StatementWriter:
+    """Storing statements, straight through the database driver, in a transaction someone
+    else owns: the ORM session's (:class:`SqlStatementStore`), or a connection of the LRS's own
+    (``lms.xapi.api``). ``driver`` is called at each use, and its first call may begin the
+    transaction (on SQLite, taking the writers' lock): nothing touches the database before
+    everything that needs none of it is done. Flushes, never commits."""
 
-    def links_of(self, ids: Iterable[str]) -> dict[str, set[tuple[str, str]]]: ...
-
-    def voiding_ids(self, ids: Iterable[str]) -> set[str]: ...
-
-    def find_with_voiders(
-        self, ids: Iterable[str]
-    ) -> tuple[dict[str, dict[str, Any]], set[str]]: ...
-
-    def add(self, statements: list[StoredStatement], *, voided: Iterable[str] = ()) -> None: ...
-
-    def get(self, statement_id: str, *, voided: bool) -> dict[str, Any] | None: ...
-
-    def query(self, query: StatementQuery) -> tuple[list[dict[str, Any]], int | None]: ...
-
-    def query_json(
-        self, query: StatementQuery
-    ) -> tuple[list[tuple[str, datetime]], int | None]: ...
-
-    def save_attachment(self, sha2: str, content_type: str, content: bytes) -> None: ...
-
-    def attachments(self, sha2s: Iterable[str]) -> dict[str, Attachment]: ...
-
-    def merge_activity(self, activity_id: str, definition: dict[str, Any]) -> None: ...
-
-    def activity(self, activity_id: str) -> dict[str, Any] | None: ...
-
-
-class SqlStatementStore:
-    """The statement store on the app's database (SQLAlchemy); flushes, never commits."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, driver: Callable[[], Driver]) -> None:
+        self.driver = driver
 
     def find_with_voiders(self, ids: Iterable[str]) -> tuple[dict[str, dict[str, Any]], set[str]]:
         """Statements stored under ``ids``, and which of ``ids`` a stored statement voids.
@@ -182,7 +165,7 @@ class SqlStatementStore:
         wanted = [i.lower() for i in ids]
         if not wanted:
             return {}, set()
-        driver = Driver(self.session)
+        driver = self.driver()
         marks = driver.marks(len(wanted))
         rows = driver.fetch(
             f"SELECT id, data, ref_id, is_voiding FROM {_T.name} "  # noqa: S608 - our names
@@ -206,23 +189,27 @@ class SqlStatementStore:
         found: dict[str, set[tuple[str, str]]] = {}
         if not wanted:
             return found
-        rows = self.session.execute(
-            select(Statement.id, StatementLink.kind, StatementLink.value)
-            .join(StatementLink, StatementLink.seq == Statement.seq)
-            .where(Statement.id.in_(wanted))
+        driver = self.driver()
+        rows = driver.fetch(
+            f"SELECT s.id, l.kind, l.value FROM {_T.name} s "  # noqa: S608 - our own names
+            f"JOIN {_L} l ON l.seq = s.seq WHERE s.id IN ({driver.marks(len(wanted))})",
+            wanted,
         )
-        for row in rows:
-            found.setdefault(row.id, set()).add((row.kind, row.value))
+        for sid, kind, value in rows:
+            found.setdefault(sid, set()).add((kind, value))
         return found
 
     def voiding_ids(self, ids: Iterable[str]) -> set[str]:
         wanted = [i.lower() for i in ids]
         if not wanted:
             return set()
-        rows = self.session.scalars(
-            select(Statement.id).where(Statement.id.in_(wanted), Statement.is_voiding.is_(True))
+        driver = self.driver()
+        rows = driver.fetch(
+            f"SELECT id FROM {_T.name} "  # noqa: S608 - our own names
+            f"WHERE id IN ({driver.marks(len(wanted))}) AND is_voiding",
+            wanted,
         )
-        return set(rows)
+        return {sid for (sid,) in rows}
 
     def add(self, statements: list[StoredStatement], *, voided: Iterable[str] = ()) -> None:
         """Insert ``statements`` and their links; ``voided``: those of their ids a stored
@@ -230,7 +217,7 @@ class SqlStatementStore:
         if not statements:
             return
         voided = set(voided)
-        driver = Driver(self.session)
+        driver = self.driver()
         # Rows go to the driver as tuples: SQLAlchemy's per-row parameter processing (and ORM
         # objects all the more) cost several times what the database takes to insert them,
         # and on SQLite this runs while the writers' lock is held. The one typed value, the
@@ -276,17 +263,65 @@ class SqlStatementStore:
         ]
         if links:
             driver.many(
-                f"INSERT INTO {StatementLink.__tablename__} (seq, kind, value) "  # noqa: S608
+                f"INSERT INTO {_L} (seq, kind, value) "  # noqa: S608
                 f"VALUES ({driver.marks(3)})",
                 links,
             )
-        connection = self.session.connection()
         # Voiding: mark targets voided (a statement arriving after its voiding one was marked
         # on insert, above).
         # https://github.com/adlnet/xAPI-Spec/blob/master/xAPI-Data.md#231-voided
         targets = [item.ref_id for item in statements if item.is_voiding and item.ref_id]
         if targets:
-            connection.execute(_MARK_VOIDED, {"ids": targets})
+            driver.run(
+                f"UPDATE {_T.name} SET is_voided = {driver.mark} "  # noqa: S608 - our names
+                f"WHERE id IN ({driver.marks(len(targets))}) AND NOT is_voiding",
+                [True, *targets],
+            )
+
+    def save_attachment(self, sha2: str, content_type: str, content: bytes) -> None:
+        driver = self.driver()
+        if not driver.fetch(f"SELECT 1 FROM {_A} WHERE sha2 = {driver.mark}", [sha2]):  # noqa: S608
+            driver.run(
+                f"INSERT INTO {_A} (sha2, content_type, content) "  # noqa: S608 - our names
+                f"VALUES ({driver.marks(3)})",
+                [sha2, content_type, content],
+            )
+
+    def merge_activity(self, activity_id: str, definition: dict[str, Any]) -> None:
+        """Merge ``definition`` into the activity's canonical one (from a trusted source)."""
+        driver = self.driver()
+        now = driver.bind(_ACTIVITY.c.updated_at, utcnow())
+        rows = driver.fetch(
+            f"SELECT definition FROM {_ACTIVITY.name} WHERE id = {driver.mark}",  # noqa: S608
+            [activity_id],
+        )
+        if not rows:
+            driver.run(
+                f"INSERT INTO {_ACTIVITY.name} (id, definition, updated_at) "  # noqa: S608
+                f"VALUES ({driver.marks(3)})",
+                [activity_id, json.dumps(definition), now],
+            )
+            return
+        current = json.loads(rows[0][0])
+        for key, value in definition.items():
+            if isinstance(value, dict) and isinstance(current.get(key), dict):
+                current[key] = {**current[key], **value}
+            else:
+                current[key] = value
+        driver.run(
+            f"UPDATE {_ACTIVITY.name} SET definition = {driver.mark}, "  # noqa: S608
+            f"updated_at = {driver.mark} WHERE id = {driver.mark}",
+            [json.dumps(current), now, activity_id],
+        )
+
+
+class SqlStatementStore(StatementWriter):
+    """The statement store in the ORM session's transaction: what the LRS reads, and (through
+    :class:`StatementWriter`) statements stored with other changes of the app."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(lambda: Driver.of(session))
+        self.session = session
 
     def get(self, statement_id: str, *, voided: bool) -> dict[str, Any] | None:
         row = self.session.execute(
@@ -361,32 +396,12 @@ class SqlStatementStore:
         more = rows[query.limit - 1].seq if len(rows) > query.limit else None
         return [(row.data, row.stored) for row in rows[: query.limit]], more
 
-    def save_attachment(self, sha2: str, content_type: str, content: bytes) -> None:
-        if self.session.get(Attachment, sha2) is None:
-            self.session.add(Attachment(sha2=sha2, content_type=content_type, content=content))
-            self.session.flush()
-
     def attachments(self, sha2s: Iterable[str]) -> dict[str, Attachment]:
         wanted = list(set(sha2s))
         if not wanted:
             return {}
         rows = self.session.scalars(select(Attachment).where(Attachment.sha2.in_(wanted)))
         return {row.sha2: row for row in rows}
-
-    def merge_activity(self, activity_id: str, definition: dict[str, Any]) -> None:
-        row = self.session.get(Activity, activity_id)
-        if row is None:
-            self.session.add(Activity(id=activity_id, definition=json.dumps(definition)))
-            self.session.flush()
-            return
-        current = json.loads(row.definition)
-        for key, value in definition.items():
-            if isinstance(value, dict) and isinstance(current.get(key), dict):
-                current[key] = {**current[key], **value}
-            else:
-                current[key] = value
-        row.definition = json.dumps(current)
-        self.session.flush()
 
     def activity(self, activity_id: str) -> dict[str, Any] | None:
         row = self.session.get(Activity, activity_id)

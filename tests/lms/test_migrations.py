@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -14,24 +11,6 @@ import lms.models  # noqa: F401
 from lms.db import Base, db
 from lms.migrations import alembic_config
 from tests.conftest import make_test_app
-
-
-@pytest.fixture
-def fresh_url(tmp_path):
-    """An empty database: a new SQLite file, or a new PostgreSQL schema."""
-    base = os.environ.get("LIBRARENA_TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
-        return
-    engine = create_engine(base, isolation_level="AUTOCOMMIT")
-    name = f"librarena_migrate_{os.getpid()}"
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield engine.url.set(database=name).render_as_string(hide_password=False)
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
 
 
 def test_migrations_upgrade_matches_models_and_downgrades_cleanly(fresh_url, tmp_path):
