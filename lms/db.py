@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +18,7 @@ from flask import Flask, current_app, g, has_request_context, request
 from flask.globals import app_ctx
 from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, select
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -191,6 +192,33 @@ class Database:
         """Whether the current application context has made its session yet."""
         return self._registry.registry.has()
 
+    @contextmanager
+    def driver_transaction(
+        self, before_begin: Callable[[], None] | None = None
+    ) -> Iterator[Callable[[], Any]]:
+        """A transaction on a pooled driver (DBAPI) connection of its own, outside the ORM
+        session: for work whose SQLAlchemy overhead costs more than the database's own (the
+        LRS stores a statement per request this way).
+
+        Yields ``connection()``: the driver's connection; its first call begins the transaction
+        (after ``before_begin``; on SQLite as BEGIN IMMEDIATE, a unit of work that writes).
+        Commits on leaving, rolls back on an error; a unique key refused is raised as
+        SQLAlchemy's ``IntegrityError``, as from the session. Where the sessions are bound to
+        one outer connection instead of the engine (the tests run each in a transaction they
+        roll back), it is that connection, in the session's transaction.
+        """
+        state = self.state()
+        dbapi = state.engine.dialect.loaded_dbapi
+        try:
+            if not isinstance(state.sessionmaker.kw.get("bind"), Engine):
+                session = self.session
+                yield lambda: session.connection().connection.driver_connection
+                return
+            with _own_transaction(state.engine, before_begin) as connection:
+                yield connection
+        except dbapi.IntegrityError as exc:
+            raise IntegrityError(None, None, exc) from exc
+
     def remove(self) -> None:
         """Close the current context's session (the worker does this between batches)."""
         self._registry.remove()
@@ -231,6 +259,33 @@ class Database:
 
 
 db = Database()
+
+
+@contextmanager
+def _own_transaction(
+    engine: Engine, before_begin: Callable[[], None] | None
+) -> Iterator[Callable[[], Any]]:
+    raw = engine.raw_connection()
+    began = False
+
+    def connection() -> Any:
+        nonlocal began
+        if not began:
+            if before_begin is not None:
+                before_begin()
+            if engine.dialect.name == "sqlite":
+                raw.driver_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+            began = True  # PostgreSQL's driver begins at the first statement
+        return raw.driver_connection
+
+    try:
+        yield connection
+        raw.commit()
+    except BaseException:
+        raw.rollback()
+        raise
+    finally:
+        raw.close()
 
 
 @contextmanager

@@ -100,7 +100,9 @@ def error_response(
     return resp
 
 
-def _rollback() -> None:
+def rollback_quietly() -> None:
+    """Roll the request's session back; a broken connection must not hide the error being
+    answered."""
     try:
         db.session.rollback()
     except Exception:  # a broken connection must not hide the original error
@@ -110,12 +112,12 @@ def _rollback() -> None:
 def init_app(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> Response:
-        _rollback()
+        rollback_quietly()
         return error_response(exc.status, exc.message, exc.errors or None)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Response:
-        _rollback()
+        rollback_quietly()
         return error_response(
             400,
             _("Your form has expired or was sent from elsewhere. Reload the page and try again."),
@@ -125,7 +127,7 @@ def init_app(app: Flask) -> None:
     def _integrity(exc: IntegrityError) -> Response:
         # Services check uniqueness first; this is the rare case where a parallel request
         # won the race. The constraint kept the data right; the person is told to try again.
-        _rollback()
+        rollback_quietly()
         log.info("integrity error on %s %s: %s", request.method, request.path, exc.orig)
         return error_response(
             409, _("Someone else changed the same data at the same time. Reload and try again.")
@@ -133,7 +135,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
-        _rollback()
+        rollback_quietly()
         if exc.code is None or exc.code < 400:
             return exc.get_response()  # type: ignore[return-value]
         resp = error_response(exc.code)
@@ -144,6 +146,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
-        _rollback()
+        rollback_quietly()
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500)

@@ -20,12 +20,11 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request, url_for
 from flask_login import current_user
-from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from lms.db import BEFORE_WRITE, SESSION_ONLY_READS, db, utcnow
-from lms.errors import DomainError
+from lms.errors import DomainError, rollback_quietly
 from lms.xapi import documents as docs
 from lms.xapi import forwarding
 from lms.xapi.auth import Principal, principal_from_basic, principal_from_user, require
@@ -99,6 +98,8 @@ CORS_PREFLIGHT_HEADERS = {
 ALL_METHODS = ["GET", "PUT", "POST", "DELETE", "OPTIONS"]
 
 Handler = Callable[[XapiRequest, Principal], Response]
+#: The answer to a request that lost a race on a unique key (the other request's data stands).
+RACE = "the same data was stored by another request just now; send it again"
 
 
 def _http_date(value: datetime) -> str:
@@ -161,50 +162,23 @@ def _hold(lock: WriteLock) -> None:
 
 @contextmanager
 def _writer() -> Iterator[StatementWriter]:
-    """Where a request stores statements: a database connection of its own, in a transaction
-    begun at its first query (after the writers' lock, on SQLite) and committed on leaving.
+    """Where a request stores statements: a connection of its own (lms.db's
+    ``driver_transaction``), begun at its first query, after the writers' lock on SQLite.
 
     Not the ORM session: its begin, commit and close cost more than SQLite takes to store a
     statement, and a learning package stores one per interaction. (Statements that come with
     other changes of the app are written in the session's transaction: lms.xapi.emit.)
-    Where the app's sessions are bound to one outer connection instead of the engine (the
-    tests run each in a transaction they roll back), the statements join the session's.
     """
-    state = db.state()
-    if not isinstance(state.sessionmaker.kw.get("bind"), Engine):
-        yield SqlStatementStore(db.session)
-        return
-    engine = state.engine
-    raw = engine.raw_connection()
-    driver = Driver(raw.driver_connection, engine.dialect)
-    began = False
-
-    def begin() -> Driver:
-        nonlocal began
-        if not began:
-            lock = _write_lock()
-            if lock is not None:
-                _hold(lock)
-                raw.driver_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
-            began = True  # elsewhere (PostgreSQL) the driver begins at the first query
-        return driver
-
+    lock = _write_lock()
+    dialect = db.engine.dialect
     try:
-        yield StatementWriter(begin)
-        raw.commit()
-    except engine.dialect.loaded_dbapi.IntegrityError as exc:
-        # PostgreSQL: another request stored the same new id between our check and insert.
-        raw.rollback()
-        raise XapiError(
-            "the same data was stored by another request just now; send it again",
-            field="id",
-            status=409,
-        ) from exc
-    except BaseException:
-        raw.rollback()
-        raise
+        with db.driver_transaction((lambda: _hold(lock)) if lock else None) as connection:
+            yield StatementWriter(lambda: Driver(connection(), dialect))
+    except IntegrityError as exc:
+        # A statement's id is its one unique key: another request stored the same new id
+        # between our check and our insert (PostgreSQL's writers do not queue).
+        raise XapiError(RACE, field="id", status=409) from exc
     finally:
-        raw.close()
         _release_write_lock(None)
 
 
@@ -273,10 +247,7 @@ def _xapi_headers(response: Response) -> Response:
 
 
 def _error(status: int, message: str, field: str = "_") -> Response:
-    try:
-        db.session.rollback()
-    except Exception:  # a broken connection must not hide the error being answered
-        log.exception("rollback failed")
+    rollback_quietly()
     response = _json({"errors": {field: [message]}, "message": message}, status)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Basic realm="Librarena LRS"'
@@ -306,7 +277,7 @@ def _integrity_error(exc: IntegrityError) -> Response:
     # Two requests stored the same new statement id (or document) at the same moment: the
     # constraint kept one; the other may send again and get the stored one's answer.
     log.info("integrity error on %s %s: %s", request.method, request.path, exc.orig)
-    return _error(409, "the same data was stored by another request just now; send it again")
+    return _error(409, RACE)
 
 
 @bp.errorhandler(Exception)

@@ -109,21 +109,18 @@ def _known(session_of: Callable[[], Session], key: str) -> _Known | None:
     found = cache.get(key)
     if found is not None and now - found.read_at < CREDENTIALS_TTL:
         return found
-    row = (
-        session_of()
-        .execute(
-            select(
-                LrsClient.id,
-                LrsClient.key,
-                LrsClient.name,
-                LrsClient.secret_hash,
-                LrsClient.scopes,
-                LrsClient.is_active,
-                LrsClient.user_id,
-            ).where(LrsClient.key == key)
-        )
-        .first()
-    )
+    session = session_of()
+    row = session.execute(
+        select(
+            LrsClient.id,
+            LrsClient.key,
+            LrsClient.name,
+            LrsClient.secret_hash,
+            LrsClient.scopes,
+            LrsClient.is_active,
+            LrsClient.user_id,
+        ).where(LrsClient.key == key)
+    ).first()
     if row is None:
         cache.pop(key, None)
         return None

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from lms.db import Base, utcnow
 from lms.xapi.models import Activity, Attachment, Statement, StatementLink
 
-# The write path: its columns, and the one statement built with SQLAlchemy (built once).
+# The write path's tables and columns (its SQL goes straight to the driver, see Driver).
 _T = Base.metadata.tables[Statement.__tablename__]
 _COLUMNS = (
     "id",
@@ -74,11 +74,7 @@ class Driver:
             cursor.close()
 
     def run(self, sql: str, params: Sequence[Any]) -> None:
-        cursor = self.connection.cursor()
-        try:
-            cursor.execute(sql, params)
-        finally:
-            cursor.close()
+        self.many(sql, [params])
 
     def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         cursor = self.connection.cursor()
