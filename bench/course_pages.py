@@ -153,9 +153,14 @@ def seed(database_url: str, instance: str) -> dict[str, Any]:
         session.execute(insert(ItemProgress), progress[:PROGRESS_ROWS])
 
         # The demo learner: enrolled in the pilot course, half-way through.
-        learner = session.scalar(select(User).where(User.email == LEARNER_EMAIL))
-        pilot = session.scalar(select(Course).where(Course.slug == "digital-mediation"))
-        version = session.scalar(select(CourseVersion).where(CourseVersion.course_id == pilot.id))
+        learner = session.scalars(select(User).where(User.email == LEARNER_EMAIL)).one()
+        pilot = session.scalars(select(Course).where(Course.slug == "digital-mediation")).one()
+        version = session.scalars(
+            select(CourseVersion)
+            .where(CourseVersion.course_id == pilot.id)
+            .order_by(CourseVersion.number.desc())
+            .limit(1)
+        ).one()
         view = Snapshot(version.snapshot, "sv")
         enrolment_id = session.execute(
             insert(Enrolment).returning(Enrolment.id),

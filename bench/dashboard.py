@@ -339,8 +339,8 @@ def build(database_url: str, staff: int) -> dict[str, Any]:
                         else None,
                     }
                 )
-                _module, items = module_items[c][0]
-                for item in items[: rng.randint(0, 3)]:
+                _module, item_ids = module_items[c][0]
+                for item in item_ids[: rng.randint(0, 3)]:
                     progress.append(
                         {"enrolment_id": enrolment_id, "item_id": item, "completed_at": enrolled}
                     )

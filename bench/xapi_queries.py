@@ -61,7 +61,7 @@ def fill(app: Any, start: int, stop: int, header: str) -> float:
     registrations = [str(uuid.UUID(int=i + 1, version=4)) for i in range(5000)]
     begun = time.perf_counter()
     with app.app_context():
-        principal = principal_from_basic(db.session, header)
+        principal = principal_from_basic(lambda: db.session, header)
         for first in range(start, stop, 500):
             batch = [
                 statement(n, 5000, 2000, registrations)
