@@ -88,6 +88,18 @@ def fresh_url(tmp_path: Any) -> Iterator[str]:
     engine.dispose()
 
 
+@pytest.fixture
+def own_app(fresh_url: str, tmp_path: Any) -> Iterator[Flask]:
+    """An app on a database of its own (``fresh_url``), with every table and nothing in them:
+    for what runs as in production, on connections of its own, committing for real."""
+    app = make_test_app(fresh_url, str(tmp_path))
+    with app.app_context():
+        Base.metadata.create_all(db.engine)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
 def bind_to_connection(app: Flask, connection: Any) -> Callable[[], None]:
     state = db.state(app)
     original = state.sessionmaker

@@ -59,20 +59,18 @@ def register_poller(app: Flask, poller: Poller) -> None:
 def deliver_due(
     app: Flask, session: Session, *, now: datetime | None = None, limit: int = 50
 ) -> int:
-    """Deliver up to ``limit`` due messages, committing after each one. Returns how many ran."""
+    """Deliver up to ``limit`` due messages, committing after each one. Returns how many ran.
+
+    Each message is claimed on its own and its outcome committed before the next is claimed,
+    so a worker stopped mid-round sends again only the message it was on. On PostgreSQL the
+    claim is a row lock that other workers skip, held until that commit: several workers share
+    the outbox and never run the same message.
+    """
     now = now or utcnow()
-    stmt = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        # Several workers may run; each claims different rows.
-        stmt = stmt.with_for_update(skip_locked=True)
-    messages = list(session.scalars(stmt))
     registry = handlers(app)
-    for message in messages:
+    done = 0
+    while done < limit and (message := _claim_due(session, now)) is not None:
+        done += 1
         handler = registry.get(message.channel)
         message.attempts += 1
         try:
@@ -90,8 +88,7 @@ def deliver_due(
             message.status = OutboxStatus.SENT
             message.processed_at = utcnow()
             message.last_error = None
-    session.commit()
-    done = len(messages)
+        session.commit()
     for poller in app.extensions.get("librarena.outbox.pollers", []):
         try:
             done += poller(app, session)
@@ -99,6 +96,21 @@ def deliver_due(
             log.exception("outbox poller %s failed", getattr(poller, "__name__", poller))
             session.rollback()
     return done
+
+
+def _claim_due(session: Session, now: datetime) -> OutboxMessage | None:
+    """The next due message, locked for this worker's transaction on PostgreSQL (rows another
+    worker holds are skipped), with its columns as stored now, not as this session last saw."""
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+        .execution_options(populate_existing=True)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return session.scalars(stmt).first()
 
 
 def retry(session: Session, message: OutboxMessage) -> None:

@@ -157,19 +157,25 @@ def send(target: ForwardTarget, statements: list[dict[str, Any]]) -> None:
         _request(target, "PUT", f"{base}?{urlencode({'statementId': statement['id']})}", statement)
 
 
-def _due_targets(session: Session, now: datetime) -> list[ForwardTarget]:
+def _claim_due_target(session: Session, now: datetime, skip: list[int]) -> ForwardTarget | None:
+    """The next target with work that is due, other than ``skip``: locked for this worker's
+    transaction on PostgreSQL (targets another worker holds are skipped), with its counts as
+    stored now, not as this session last saw them."""
     stmt = (
         select(ForwardTarget)
         .where(
             ForwardTarget.is_active,
+            ForwardTarget.id.not_in(skip),
             or_(ForwardTarget.next_attempt_at.is_(None), ForwardTarget.next_attempt_at <= now),
             select(ForwardQueue.id).where(ForwardQueue.target_id == ForwardTarget.id).exists(),
         )
         .order_by(ForwardTarget.id)
+        .limit(1)
+        .execution_options(populate_existing=True)
     )
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True, of=ForwardTarget)
-    return list(session.scalars(stmt))
+    return session.scalars(stmt).first()
 
 
 def deliver_target(
@@ -207,9 +213,16 @@ def deliver_target(
 
 
 def deliver_batches(app: Flask, session: Session, *, now: datetime | None = None) -> int:
-    """One round of the worker: a batch for every target that has work and is due."""
+    """One round of the worker: a batch for every target that has work and is due.
+
+    Targets are claimed one at a time and each is held until its batch is committed, so
+    several workers on PostgreSQL share the targets and never send the same batch.
+    """
+    now = now or utcnow()
     delivered = 0
-    for target in _due_targets(session, now or utcnow()):
+    seen: list[int] = []
+    while (target := _claim_due_target(session, now, seen)) is not None:
+        seen.append(target.id)
         delivered += deliver_target(session, target, now=now)
         session.commit()
     session.commit()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from lms.db import utcnow
@@ -50,6 +51,31 @@ def test_outbox_gives_up_after_max_attempts_but_keeps_message(app, session):
     assert session.scalars(select(OutboxMessage)).all() == [message]
     retry(session, message)
     assert message.status is OutboxStatus.PENDING
+
+
+class WorkerStopped(BaseException):
+    """What the worker's process dying looks like to the code in it: nothing after runs."""
+
+
+def test_outbox_worker_stopped_mid_round_runs_again_only_the_message_it_was_on(app, session):
+    runs: list[int] = []
+
+    def sender(_app, payload):
+        runs.append(payload["n"])
+        if payload["n"] == 2 and runs.count(2) == 1:
+            raise WorkerStopped
+
+    register(app, "test-stopped", sender)
+    messages = [enqueue(session, "test-stopped", {"n": n}) for n in range(4)]
+    session.commit()
+    with pytest.raises(WorkerStopped):
+        deliver_due(app, session)
+    session.rollback()  # the dead worker's transaction goes with its connection
+    session.expire_all()
+    assert [m.status for m in messages] == [OutboxStatus.SENT] * 2 + [OutboxStatus.PENDING] * 2
+    assert deliver_due(app, session) == 2  # the next worker: the one it was on, and the rest
+    assert runs == [0, 1, 2, 2, 3]
+    assert {m.status for m in messages} == {OutboxStatus.SENT}
 
 
 def test_outbox_unknown_channel_is_recorded_not_raised(app, session):

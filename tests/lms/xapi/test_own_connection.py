@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,25 +14,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
 
-from lms.db import Base, db
+from lms.db import db
 from lms.xapi import forwarding
 from lms.xapi.auth import create_client
 from lms.xapi.models import Activity, ForwardQueue, ForwardTarget, Statement
 from lms.xapi.storage import StatementWriter
-from tests.conftest import make_test_app
 from tests.lms.xapi.conftest import basic, make_statement, new_id
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
-
-
-@pytest.fixture
-def own_app(fresh_url: str, tmp_path: Path) -> Iterator[Flask]:
-    app = make_test_app(fresh_url, str(tmp_path))
-    with app.app_context():
-        Base.metadata.create_all(db.engine)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture
