@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lms.db import utcnow
@@ -64,12 +64,14 @@ def deliver_due(
     Each message is claimed on its own and its outcome committed before the next is claimed,
     so a worker stopped mid-round sends again only the message it was on. On PostgreSQL the
     claim is a row lock that other workers skip, held until that commit: several workers share
-    the outbox and never run the same message.
+    the outbox and never run the same message. Messages queued during the round (a handler may
+    queue the next step of its work) wait for the next round.
     """
     now = now or utcnow()
     registry = handlers(app)
+    newest = session.scalar(select(func.max(OutboxMessage.id))) or 0
     done = 0
-    while done < limit and (message := _claim_due(session, now)) is not None:
+    while done < limit and (message := _claim_due(session, now, newest)) is not None:
         done += 1
         handler = registry.get(message.channel)
         message.attempts += 1
@@ -98,12 +100,17 @@ def deliver_due(
     return done
 
 
-def _claim_due(session: Session, now: datetime) -> OutboxMessage | None:
-    """The next due message, locked for this worker's transaction on PostgreSQL (rows another
-    worker holds are skipped), with its columns as stored now, not as this session last saw."""
+def _claim_due(session: Session, now: datetime, newest: int) -> OutboxMessage | None:
+    """The next due message up to id ``newest``, locked for this worker's transaction on
+    PostgreSQL (rows another worker holds are skipped), with its columns as stored now, not as
+    this session last saw them."""
     stmt = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= now,
+            OutboxMessage.id <= newest,
+        )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(1)
         .execution_options(populate_existing=True)

@@ -78,6 +78,22 @@ def test_outbox_worker_stopped_mid_round_runs_again_only_the_message_it_was_on(a
     assert {m.status for m in messages} == {OutboxStatus.SENT}
 
 
+def test_outbox_message_queued_by_a_handler_waits_for_the_next_round(app, session):
+    runs: list[int] = []
+
+    def chained(_app, payload):
+        runs.append(payload["n"])
+        enqueue(session, "test-chained", {"n": payload["n"] + 1})  # due at once
+
+    register(app, "test-chained", chained)
+    enqueue(session, "test-chained", {"n": 0})
+    session.commit()
+    later = utcnow() + timedelta(minutes=1)
+    assert deliver_due(app, session, now=later) == 1
+    assert deliver_due(app, session, now=later) == 1
+    assert runs == [0, 1]
+
+
 def test_outbox_unknown_channel_is_recorded_not_raised(app, session):
     message = enqueue(session, "no-such-channel", {})
     session.commit()
