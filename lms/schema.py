@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing
 from werkzeug.datastructures import MultiDict
 
 from lms.errors import Errors, ValidationFailed
@@ -37,6 +37,17 @@ def _has_bad_characters(value: str) -> bool:
     )
 
 
+def _blank(field: fields.Field) -> Any:
+    """What a blank value (``?page=``, an empty form field) stands for: nothing was given, so
+    the field's default where it has one (``page`` 1), else None. A required field refuses it."""
+    if field.required:
+        raise field.make_error("required")
+    default = field.load_default
+    if default is missing:
+        return None
+    return default() if callable(default) else default
+
+
 class Text(fields.String):
     """A trimmed string with a maximum length; blank counts as missing when required."""
 
@@ -57,8 +68,8 @@ class Text(fields.String):
         if len(value) > self.max_length:
             raise ValidationError(_("At most %(count)d characters, please.", count=self.max_length))
         if not value:
-            if self.required:
-                raise self.make_error("required")
+            if self.required or self.load_default is not missing:
+                return _blank(self)
             return None if self.allow_none else ""
         return value
 
@@ -98,9 +109,7 @@ class Integer(fields.Integer):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if isinstance(value, str) and not value.strip():
-            if self.required:
-                raise self.make_error("required")
-            return None
+            return _blank(self)
         if isinstance(value, bool | float):
             raise self.make_error("invalid")
         number = super()._deserialize(value, attr, data, **kwargs)
@@ -118,9 +127,7 @@ class Date(fields.Date):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if isinstance(value, str) and not value.strip():
-            if self.required:
-                raise self.make_error("required")
-            return None
+            return _blank(self)
         return super()._deserialize(value, attr, data, **kwargs)
 
 
@@ -139,9 +146,7 @@ class Choice(fields.Field):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if value in ("", None):
-            if self.required:
-                raise self.make_error("required")
-            return None
+            return _blank(self)
         try:
             return self.enum_cls(value)
         except ValueError as exc:

@@ -89,6 +89,15 @@ def test_api_units_kind_filter_and_paging(client, dalarna, create_user, login):
     assert client.get("/api/v1/units?per_page=100").status_code == 200
 
 
+def test_api_units_blank_paging_means_the_defaults(client, dalarna, create_user, login):
+    # what a form with empty page fields sends; it once reached the query as None
+    login(create_user("admin", everywhere=True))
+    resp = client.get("/api/v1/units?kind=library&page=&per_page=%20")
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert (body["page"], body["per_page"], len(body["items"])) == (1, 25, 2)
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [("per_page=101", "per_page"), ("page=0", "page"), ("page=x", "page"), ("kind=city", "kind")],
