@@ -633,6 +633,7 @@ def team() -> str:
         states=list(ProgressState),
         track_choices=track_choices,
         values={"track_id": track_id, "state": state},
+        filters=_team_filters(),
         locale=locale,
         today=_today(),
         published=list(db.session.scalars(services.tracks_for(reach, published_only=True))),
@@ -659,9 +660,17 @@ def _managed(assignment_id: int) -> Assignment:
     return services.assignment_in_reach(db.session, _manager_scope(), assignment_id)
 
 
+#: The team page's filters: carried to its actions and back, and nothing else of the query
+#: string (``url_for`` takes some names, such as ``endpoint`` or ``_external``, for itself).
+TEAM_FILTERS = ("track_id", "state")
+
+
+def _team_filters() -> dict[str, Any]:
+    return {name: value for name in TEAM_FILTERS if (value := request.args.get(name, ""))}
+
+
 def _back() -> Response:
-    args: dict[str, Any] = request.args.to_dict()
-    return redirect(url_for("assignments.team", **args))
+    return redirect(url_for("assignments.team", **_team_filters()))
 
 
 def _act(assignment_id: int, action: Any, done: str) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -162,6 +163,38 @@ def test_manager_assigns_and_manages(client, login, world, session, create_track
     assert client.post(f"/assignments/{alice_a.id}/withdraw").status_code == 302
     session.expire_all()
     assert session.get(Assignment, alice_a.id).status is AssignmentStatus.WITHDRAWN
+
+
+def test_team_actions_keep_the_filters_and_nothing_else_of_the_query(
+    client, login, world, session, create_track
+):
+    track = create_track()
+    services.assign_person(
+        session,
+        track,
+        world["alice"].id,
+        due_on=TODAY + timedelta(days=5),
+        note="",
+        by=world["manager"],
+        reach=scope(world["manager"], Role.MANAGER),
+        today=TODAY,
+    )
+    session.commit()
+    login(world["manager"])
+    # url_for takes these names for itself: from the query string they once broke the page
+    odd = "endpoint=x&_external=1&_scheme=javascript&_anchor=y&assignment_id=9"
+    page = client.get(f"/team/assignments?track_id={track.id}&state=not_started&{odd}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assignment = services.active_of(session, world["alice"].id, track.id)
+    action = f"/assignments/{assignment.id}/remind?track_id={track.id}&amp;state=not_started"
+    assert f'action="{action}"' in html
+    actions = re.findall(r'action="(/assignments/[^"]*)"', html)
+    assert len(actions) == 4  # remind, extend, withdraw, reminders
+    assert all(a.endswith(f"?track_id={track.id}&amp;state=not_started") for a in actions)
+    resp = client.post(f"/assignments/{assignment.id}/remind?track_id={track.id}&{odd}")
+    assert resp.status_code == 302
+    assert resp.location == f"/team/assignments?track_id={track.id}"
 
 
 def test_manager_cannot_touch_assignments_elsewhere(
