@@ -22,6 +22,20 @@ def _count(session, model):
     return session.scalar(select(func.count()).select_from(model))
 
 
+def _assign_alice(session, world, track, *, note=""):
+    """Alice's manager gives her ``track``, due in five days."""
+    return services.assign_person(
+        session,
+        track,
+        world["alice"].id,
+        due_on=TODAY + timedelta(days=5),
+        note=note,
+        by=world["manager"],
+        reach=scope(world["manager"], Role.MANAGER),
+        today=TODAY,
+    )
+
+
 @pytest.fixture
 def world(create_user, create_unit):
     library = create_unit("library")
@@ -169,16 +183,7 @@ def test_team_actions_keep_the_filters_and_nothing_else_of_the_query(
     client, login, world, session, create_track
 ):
     track = create_track()
-    services.assign_person(
-        session,
-        track,
-        world["alice"].id,
-        due_on=TODAY + timedelta(days=5),
-        note="",
-        by=world["manager"],
-        reach=scope(world["manager"], Role.MANAGER),
-        today=TODAY,
-    )
+    _assign_alice(session, world, track)
     session.commit()
     login(world["manager"])
     # url_for takes these names for itself: from the query string they once broke the page
@@ -225,16 +230,7 @@ def test_manager_cannot_touch_assignments_elsewhere(
 
 def test_withdrawing_a_completed_assignment_is_refused(client, login, world, session, create_track):
     track = create_track()
-    a = services.assign_person(
-        session,
-        track,
-        world["alice"].id,
-        due_on=TODAY + timedelta(days=5),
-        note="",
-        by=world["manager"],
-        reach=scope(world["manager"], Role.MANAGER),
-        today=TODAY,
-    )
+    a = _assign_alice(session, world, track)
     services.answer_reflection(session, track.steps[0], world["alice"], "Done")
     session.commit()
     login(world["manager"])
@@ -251,16 +247,7 @@ def test_learner_sees_assignments_next_step_and_answers_reflection(
     track = create_track(
         steps=[(StepKind.COURSE, {"course_id": course.id}), (StepKind.REFLECTION, {})]
     )
-    services.assign_person(
-        session,
-        track,
-        world["alice"].id,
-        due_on=TODAY + timedelta(days=5),
-        note="Do it",
-        by=world["manager"],
-        reach=scope(world["manager"], Role.MANAGER),
-        today=TODAY,
-    )
+    _assign_alice(session, world, track, note="Do it")
     session.commit()
     login(world["alice"])
     page = client.get("/my/assignments")
@@ -351,16 +338,7 @@ def test_in_an_ordered_track_later_steps_wait(
         steps=[(StepKind.COURSE, {"course_id": course.id}), (StepKind.REFLECTION, {})],
         is_ordered=True,
     )
-    services.assign_person(
-        session,
-        track,
-        world["alice"].id,
-        due_on=TODAY + timedelta(days=5),
-        note="",
-        by=world["manager"],
-        reach=scope(world["manager"], Role.MANAGER),
-        today=TODAY,
-    )
+    _assign_alice(session, world, track)
     session.commit()
     login(world["alice"])
     html = client.get(f"/tracks/{track.id}").get_data(as_text=True)
@@ -378,16 +356,7 @@ def test_learner_pages_read_even_when_the_database_is_busy(
     from sqlalchemy.exc import OperationalError
 
     track = create_track()
-    services.assign_person(
-        session,
-        track,
-        world["alice"].id,
-        due_on=TODAY + timedelta(days=5),
-        note="",
-        by=world["manager"],
-        reach=scope(world["manager"], Role.MANAGER),
-        today=TODAY,
-    )
+    _assign_alice(session, world, track)
     services.answer_reflection(session, track.steps[0], world["alice"], "Done")
     session.commit()
 
