@@ -288,6 +288,45 @@ def _own_transaction(
         raw.close()
 
 
+def begin_writing(session: Session) -> None:
+    """Begin ``session``'s next transaction as a writer: on SQLite it takes the write lock at
+    once (BEGIN IMMEDIATE, waiting its turn up to busy_timeout). A SQLite transaction that
+    read before another connection wrote can no longer write at all ("database is locked" at
+    once), so work outside a request that reads and then writes begins this way, as a
+    request that may write does. Elsewhere, and inside a transaction already begun, nothing
+    changes."""
+    if _is_sqlite(session) and not session.in_transaction():
+        session.connection(execution_options={"sqlite_begin_immediate": True})
+
+
+@contextmanager
+def outside_transaction(session: Session) -> Iterator[None]:
+    """Wait on another service (an LRS, a mail server) in the middle of a unit of work that
+    has only read so far, without holding the database.
+
+    On SQLite the session's transaction ends before the block, and the next begins after it
+    holding the write lock (:func:`begin_writing`): a reader held open across the call could
+    not write after it once the app had written meanwhile, would hold back checkpoints, and a
+    writer would keep every other writer waiting. Rows read before are read again under the
+    lock where it matters (``session.refresh``). On PostgreSQL the transaction, with the row
+    locks it holds (a worker's claim), is kept across the block.
+    """
+    if not _is_sqlite(session):
+        yield
+        return
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("outside_transaction: write after the call, not before it")
+    session.commit()
+    try:
+        yield
+    finally:
+        begin_writing(session)
+
+
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """One unit of work outside a request (CLI, worker): commit on success, else roll back."""

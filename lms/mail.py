@@ -82,4 +82,4 @@ def send(app: Flask, payload: dict[str, Any]) -> None:
 
 
 def init_app(app: Flask) -> None:
-    register(app, CHANNEL, send)
+    register(app, CHANNEL, send, uses_database=False)

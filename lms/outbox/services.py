@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lms.db import utcnow
+from lms.db import begin_writing, outside_transaction, utcnow
 from lms.outbox.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -40,8 +40,16 @@ def handlers(app: Flask) -> dict[str, Handler]:
     return registry
 
 
-def register(app: Flask, channel: str, handler: Handler) -> None:
+def register(app: Flask, channel: str, handler: Handler, *, uses_database: bool = True) -> None:
+    """Deliver ``channel``'s messages with ``handler``. One that only talks to another service
+    (``uses_database=False``: mail) runs outside the worker's transaction on SQLite, so the app
+    goes on writing while the other service answers (``lms.db.outside_transaction``)."""
     handlers(app)[channel] = handler
+    offline: set[str] = app.extensions.setdefault("librarena.outbox.offline", set())
+    if uses_database:
+        offline.discard(channel)
+    else:
+        offline.add(channel)
 
 
 #: Other work the worker looks for on each round, beside the messages: a poller delivers what
@@ -69,27 +77,41 @@ def deliver_due(
     """
     now = now or utcnow()
     registry = handlers(app)
+    offline = app.extensions.get("librarena.outbox.offline", set())
     newest = session.scalar(select(func.max(OutboxMessage.id))) or 0
+    session.commit()  # each message is a transaction of its own, begun as a writer
     done = 0
-    while done < limit and (message := _claim_due(session, now, newest)) is not None:
+    while done < limit:
+        begin_writing(session)  # on SQLite; a handler's writes cannot fail on a stale read
+        message = _claim_due(session, now, newest)
+        if message is None:
+            session.commit()
+            break
         done += 1
         handler = registry.get(message.channel)
-        message.attempts += 1
+        failure: Exception | None = None
         try:
             if handler is None:
                 raise LookupError(f"no handler for channel {message.channel!r}")
-            handler(app, message.payload)
+            if message.channel in offline:
+                with outside_transaction(session):
+                    handler(app, message.payload)
+            else:
+                handler(app, message.payload)
         except Exception as exc:  # every failure is recorded and retried
-            log.warning("outbox %s #%s failed: %s", message.channel, message.id, exc)
-            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            failure = exc
+        message.attempts += 1
+        if failure is None:
+            message.status = OutboxStatus.SENT
+            message.processed_at = utcnow()
+            message.last_error = None
+        else:
+            log.warning("outbox %s #%s failed: %s", message.channel, message.id, failure)
+            message.last_error = f"{type(failure).__name__}: {failure}"[:2000]
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = OutboxStatus.DEAD
             else:
                 message.next_attempt_at = now + backoff(message.attempts)
-        else:
-            message.status = OutboxStatus.SENT
-            message.processed_at = utcnow()
-            message.last_error = None
         session.commit()
     for poller in app.extensions.get("librarena.outbox.pollers", []):
         try:

@@ -31,7 +31,7 @@ from flask import Flask
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from lms.db import utcnow
+from lms.db import outside_transaction, utcnow
 from lms.xapi.models import ForwardQueue, ForwardTarget, Statement
 from lms.xapi.storage import Driver
 
@@ -174,7 +174,9 @@ def _claim_due_target(session: Session, now: datetime, skip: list[int]) -> Forwa
         .execution_options(populate_existing=True)
     )
     if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True, of=ForwardTarget)
+        # FOR NO KEY UPDATE: the claim must not stop the app queueing statements for the
+        # target while its batch is out (the queue's foreign key takes a KEY SHARE lock).
+        stmt = stmt.with_for_update(skip_locked=True, of=ForwardTarget, key_share=True)
     return session.scalars(stmt).first()
 
 
@@ -183,7 +185,8 @@ def deliver_target(
 ) -> int:
     """Send one batch of ``target``'s queue; returns how many were delivered (0 on failure).
 
-    The caller commits: the queue rows go in the same transaction as the counts.
+    The caller commits: the queue rows go in the same transaction as the counts. On SQLite
+    no transaction is held while the other LRS answers (``lms.db.outside_transaction``).
     """
     rows = session.execute(
         select(ForwardQueue.id, Statement.data)
@@ -195,21 +198,28 @@ def deliver_target(
     if not rows:
         return 0
     now = now or utcnow()
-    try:
-        send(target, [json.loads(row.data) for row in rows])
-    except DeliveryError as exc:
+    failure: DeliveryError | None = None
+    # The app goes on storing statements while the other LRS answers (up to TIMEOUT).
+    with outside_transaction(session):
+        try:
+            send(target, [json.loads(row.data) for row in rows])
+        except DeliveryError as exc:
+            failure = exc
+    session.refresh(target)  # its counts as they are now, under the lock
+    if failure is not None:
         target.failures += 1
-        target.last_error = f"{exc}"[:2000]
+        target.last_error = f"{failure}"[:2000]
         target.next_attempt_at = now + backoff(target.failures)
-        log.warning("forwarding to %s failed (%s times): %s", target.name, target.failures, exc)
+        log.warning("forwarding to %s failed (%s times): %s", target.name, target.failures, failure)
         return 0
-    session.execute(delete(ForwardQueue).where(ForwardQueue.id.in_([row.id for row in rows])))
-    target.delivered_count += len(rows)
+    done = delete(ForwardQueue).where(ForwardQueue.id.in_([row.id for row in rows]))
+    sent: int = session.execute(done).rowcount  # type: ignore[attr-defined]
+    target.delivered_count += sent
     target.last_delivered_at = now
     target.failures = 0
     target.last_error = None
     target.next_attempt_at = None
-    return len(rows)
+    return sent
 
 
 def deliver_batches(app: Flask, session: Session, *, now: datetime | None = None) -> int:

@@ -1,0 +1,107 @@
+"""The worker waits on other services (an LRS, a mail server) while the app goes on writing.
+
+On SQLite a transaction that read before another connection wrote cannot write afterwards
+("database is locked" at once): a worker holding its read across a send once failed to record
+every delivery made while a statement was stored, so forwarding sent the same batch round after
+round, and a mail sent while someone saved a form stopped the worker. These run an app on a
+database of its own, as in production (SQLite here, PostgreSQL in CI's second pass), and make
+the app write while the worker waits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import event, func, select
+
+from lms import mail
+from lms.db import db
+from lms.outbox.models import OutboxMessage, OutboxStatus
+from lms.outbox.services import deliver_due, enqueue
+from lms.xapi import forwarding
+from lms.xapi.auth import create_client
+from lms.xapi.models import ForwardQueue, ForwardTarget, Statement
+from tests.lms.xapi.conftest import basic, make_statement, new_id
+
+
+@pytest.fixture
+def lrs_headers(own_app: Flask) -> dict[str, str]:
+    with own_app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            # The app and the worker share this thread here: where one would wait for the
+            # other's lock, fail instead of hanging.
+            event.listen(db.engine, "connect", _fail_on_lock_waits)
+            db.engine.dispose()
+        client_row, secret = create_client(db.session, "player", ["all"])
+        db.session.commit()
+        return basic(client_row.key, secret)
+
+
+def _fail_on_lock_waits(dbapi_connection: Any, _record: Any) -> None:
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '5s'")
+    dbapi_connection.commit()
+
+
+def _store_a_statement(app: Flask, headers: dict[str, str]) -> None:
+    """What a learner's browser does meanwhile: the LRS stores a statement."""
+    resp = app.test_client().post("/xapi/statements", json=make_statement(), headers=headers)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+
+
+def test_forwarding_records_a_delivery_made_while_the_lrs_stored_more(
+    own_app: Flask, lrs_headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with own_app.app_context():
+        db.session.add(
+            ForwardTarget(
+                name="region", endpoint="https://r.example/xapi/", username="k", secret="s"
+            )
+        )
+        db.session.commit()
+    first = [make_statement(id=new_id()) for _ in range(3)]
+    assert (
+        own_app.test_client().post("/xapi/statements", json=first, headers=lrs_headers).status_code
+        == 200
+    )
+    sent: list[list[str]] = []
+
+    def send(_target: ForwardTarget, statements: list[dict[str, Any]]) -> None:
+        sent.append([s["id"] for s in statements])
+        _store_a_statement(own_app, lrs_headers)
+
+    monkeypatch.setattr(forwarding, "send", send)
+    with own_app.app_context():
+        assert forwarding.deliver_batches(own_app, db.session) == 3
+        target = db.session.scalars(select(ForwardTarget)).one()
+        waiting = db.session.scalar(select(func.count()).select_from(ForwardQueue))
+        stored = db.session.scalar(select(func.count()).select_from(Statement))
+    assert sent == [[s["id"] for s in first]]
+    assert (target.delivered_count, target.failures, waiting, stored) == (3, 0, 1, 4)
+
+
+def test_mail_sent_while_the_app_writes_is_marked_sent(
+    own_app: Flask, lrs_headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build = mail.build_message
+
+    def build_while_the_app_writes(app: Flask, payload: dict[str, Any]) -> Any:
+        _store_a_statement(own_app, lrs_headers)
+        return build(app, payload)
+
+    monkeypatch.setattr(mail, "build_message", build_while_the_app_writes)
+    with own_app.app_context():
+        for n in range(2):
+            enqueue(
+                db.session, mail.CHANNEL, {"to": "a@example.org", "subject": f"{n}", "body": ""}
+            )
+        db.session.commit()
+        assert deliver_due(own_app, db.session) == 2
+        statuses = db.session.scalars(select(OutboxMessage.status)).all()
+        stored = db.session.scalar(select(func.count()).select_from(Statement))
+    assert statuses == [OutboxStatus.SENT, OutboxStatus.SENT]
+    assert stored == 2
+    assert len(list(Path(own_app.config["MAIL_DIR"]).glob("*.eml"))) == 2
