@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -15,6 +16,8 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from lms.db import db
+
+log = logging.getLogger(__name__)
 
 
 def _create_app() -> Flask:
@@ -97,6 +100,7 @@ def demo() -> None:
 @with_appcontext
 def worker(once: bool, interval: float) -> None:
     """Deliver the outbox (mail, xAPI forwarding, grade passback) with retries."""
+    from lms.errors import rollback_quietly
     from lms.outbox.services import deliver_due
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -108,7 +112,16 @@ def worker(once: bool, interval: float) -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     while not stop["now"]:
-        count = deliver_due(app, db.session)
+        try:
+            count = deliver_due(app, db.session)
+        except Exception:
+            # The database away or busy past its timeout: nothing of the round's message was
+            # recorded, so it is sent again. Keep going, as the outbox promises.
+            if once:
+                raise
+            log.exception("outbox round failed; trying again in %s s", interval)
+            rollback_quietly()
+            count = 0
         db.remove()
         if once:
             click.echo(f"Delivered {count} message(s).")

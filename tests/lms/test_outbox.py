@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import signal
 from datetime import timedelta
 
 import pytest
@@ -129,3 +130,32 @@ def test_mail_is_sent_by_smtp_when_configured(app, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
     mail.send(app, {"to": "a@example.org", "subject": "Hej", "body": "text", "attachments": []})
     assert sent == [("connect", "localhost", 25), ("send", "a@example.org", "Hej")]
+
+
+def test_the_worker_keeps_going_after_a_failed_round(app, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from lms import cli
+    from lms.outbox import services
+
+    handlers = {}  # the worker's signal handlers, kept off this test process
+    monkeypatch.setattr(cli.signal, "signal", lambda sig, handler: handlers.update({sig: handler}))
+    monkeypatch.setattr(cli.time, "sleep", lambda _seconds: None)
+    rounds = []
+
+    def deliver_due(_app, _session):
+        rounds.append(len(rounds))
+        if len(rounds) == 1:
+            raise OperationalError("UPDATE", {}, Exception("database is locked"))
+        handlers[signal.SIGTERM]()  # then the service manager stops it
+        return 0
+
+    monkeypatch.setattr(services, "deliver_due", deliver_due)
+    result = app.test_cli_runner().invoke(args=["worker", "--interval", "0"])
+    assert result.exit_code == 0, result.output
+    assert rounds == [0, 1]
+    # with --once the failure is the command's: a cron job must see it
+    rounds.clear()
+    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, OperationalError)
