@@ -320,6 +320,8 @@ def outside_transaction(session: Session) -> Iterator[None]:
     try:
         yield
     finally:
+        if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+            session.commit()  # the block read something: that read would go stale too
         begin_writing(session)
 
 

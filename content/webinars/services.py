@@ -42,7 +42,7 @@ from lms.assignments.models import Assignment, AssignmentStatus, Track
 from lms.auth.models import User
 from lms.auth.permissions import Scope
 from lms.config import COUNTRY_LOCALE, LOCALES
-from lms.db import utcnow
+from lms.db import outside_transaction, utcnow
 from lms.errors import Conflict, Forbidden, ValidationFailed
 from lms.i18n import timezone_for, user_country
 from lms.mail import queue_mail
@@ -789,22 +789,30 @@ def deliver_poll(app: Flask, payload: dict[str, Any]) -> None:
     if client is None:
         ev.meeting_polling = False
         return
-    if poll_now(db.session, client, ev):
+    uid = ev.uid
+    # The app goes on writing while the meeting service answers (up to BBB_TIMEOUT).
+    with outside_transaction(db.session):
+        present = present_in(client, uid)
+    db.session.refresh(ev)  # an end callback may have come meanwhile
+    if poll_meeting(db.session, ev, present, now=utcnow()):
         message = enqueue(db.session, POLL_CHANNEL, {"session_id": ev.id})
         message.next_attempt_at = utcnow() + POLL_EVERY
         db.session.flush()
 
 
-def poll_now(session: Session, client: bbb.Client, ev: EventSession) -> bool:
-    """Ask the meeting service who is in ``ev``'s meeting and apply it (see poll_meeting)."""
-    present: list[str] | None
+def present_in(client: bbb.Client, uid: str) -> list[str] | None:
+    """The ``userID`` of everyone in meeting ``uid`` now, or None when it does not run."""
     try:
-        present = [a.user_id for a in client.meeting_info(ev.uid)]
+        return [a.user_id for a in client.meeting_info(uid)]
     except bbb.MeetingServiceError as exc:
         if exc.key != "notFound":
             raise
-        present = None
-    return poll_meeting(session, ev, present, now=utcnow())
+        return None
+
+
+def poll_now(session: Session, client: bbb.Client, ev: EventSession) -> bool:
+    """Ask the meeting service who is in ``ev``'s meeting and apply it (see poll_meeting)."""
+    return poll_meeting(session, ev, present_in(client, ev.uid), now=utcnow())
 
 
 # The reminder the day before

@@ -10,6 +10,8 @@ the app write while the worker waits.
 
 from __future__ import annotations
 
+import sqlite3
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +19,17 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, func, select
 
+from content.webinars import bbb
+from content.webinars import services as webinars
+from content.webinars.models import SessionKind
 from lms import mail
-from lms.db import db
+from lms.db import db, outside_transaction, utcnow
 from lms.outbox.models import OutboxMessage, OutboxStatus
 from lms.outbox.services import deliver_due, enqueue
 from lms.xapi import forwarding
 from lms.xapi.auth import create_client
 from lms.xapi.models import ForwardQueue, ForwardTarget, Statement
+from tests.content.webinars.conftest import new_session
 from tests.lms.xapi.conftest import basic, make_statement, new_id
 
 
@@ -105,3 +111,53 @@ def test_mail_sent_while_the_app_writes_is_marked_sent(
     assert statuses == [OutboxStatus.SENT, OutboxStatus.SENT]
     assert stored == 2
     assert len(list(Path(own_app.config["MAIL_DIR"]).glob("*.eml"))) == 2
+
+
+def test_a_meeting_poll_lets_the_app_write_while_the_meeting_service_answers(
+    own_app: Flask, lrs_headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(own_app.config, "BBB_URL", "https://bbb.example/bigbluebutton/")
+    monkeypatch.setitem(own_app.config, "BBB_SECRET", "s3cret")
+    with own_app.test_request_context():
+        start = (utcnow() - timedelta(minutes=30)).replace(microsecond=0)
+        ev = new_session(db.session, starts_at=start, kind=SessionKind.ONLINE_BBB)
+        webinars.start_polling(db.session, ev, now=start - timedelta(minutes=2))
+        db.session.commit()
+
+    def meeting_info(_client: bbb.Client, _meeting_id: str) -> list[bbb.Attendee]:
+        _store_a_statement(own_app, lrs_headers)  # on SQLite: waits out a held write lock
+        raise bbb.MeetingServiceError("notFound", "the meeting has ended")
+
+    monkeypatch.setattr(bbb.Client, "meeting_info", meeting_info)
+    with own_app.app_context():
+        assert deliver_due(own_app, db.session) == 1
+        (poll,) = db.session.scalars(select(OutboxMessage)).all()
+        stored = db.session.scalar(select(func.count()).select_from(Statement))
+    assert (poll.status, poll.last_error) == (OutboxStatus.SENT, None)
+    assert stored == 1
+
+
+def test_outside_transaction_lets_go_of_the_database_and_comes_back_writing(
+    own_app: Flask,
+) -> None:
+    with own_app.app_context():
+        session = db.session
+        session.scalar(select(func.count()).select_from(Statement))  # the unit of work reads
+        sqlite = db.engine.dialect.name == "sqlite"
+        with outside_transaction(session):
+            assert session.in_transaction() is not sqlite  # PostgreSQL keeps its claim
+            session.scalar(select(func.count()).select_from(Statement))  # so does the block
+        assert session.in_transaction()
+        if sqlite:  # after the block it holds the write lock: another writer must wait
+            other = sqlite3.connect(db.engine.url.database, timeout=0)
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+            session.rollback()
+            other.execute("BEGIN IMMEDIATE")
+            other.rollback()
+            other.close()
+            # a write pending before the call is refused, before anything is committed
+            session.add(OutboxMessage(channel="x", payload={}))
+            refused = pytest.raises(RuntimeError, match="write after the call")
+            with refused, outside_transaction(session):
+                pass
