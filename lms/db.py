@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_request_context, request
 from flask.globals import app_ctx
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event, select
+from sqlalchemy import DateTime, Engine, Enum, MetaData, Select, create_engine, event, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
@@ -31,6 +31,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+
+T = TypeVar("T")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: ``flask.g`` key of a callable run once, just before a request's first transaction begins
@@ -286,6 +288,18 @@ def _own_transaction(
         raise
     finally:
         raw.close()
+
+
+def claim(session: Session, stmt: Select[T]) -> T | None:
+    """The first row of ``stmt``, claimed for this worker until its transaction ends: on
+    PostgreSQL locked FOR NO KEY UPDATE (the row's own columns; other tables may still point at
+    it meanwhile), rows other workers hold skipped, so several workers share the work. Its
+    columns are read as they are now, not as the session last saw them."""
+    stmt = stmt.limit(1).execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        entity = stmt.column_descriptions[0]["entity"]
+        stmt = stmt.with_for_update(skip_locked=True, key_share=True, of=entity)
+    return session.scalars(stmt).first()
 
 
 def begin_writing(session: Session) -> None:

@@ -605,8 +605,8 @@ def assign(track_id: int) -> View:
 @roles_required(Role.MANAGER)
 def team() -> str:
     reach = _manager_scope()
-    track_id = request.args.get("track_id", "")
-    state = request.args.get("state", "")
+    filters = _team_filters()
+    track_id, state = filters.get("track_id", ""), filters.get("state", "")
     stmt = services.active_in(reach).options(
         selectinload(Assignment.user),
         selectinload(Assignment.track).selectinload(Track.translations),
@@ -633,7 +633,7 @@ def team() -> str:
         states=list(ProgressState),
         track_choices=track_choices,
         values={"track_id": track_id, "state": state},
-        filters=_team_filters(),
+        filters=filters,
         locale=locale,
         today=_today(),
         published=list(db.session.scalars(services.tracks_for(reach, published_only=True))),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lms.db import begin_writing, outside_transaction, utcnow
+from lms.db import begin_writing, claim, outside_transaction, utcnow
 from lms.outbox.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -35,21 +36,23 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
-def handlers(app: Flask) -> dict[str, Handler]:
-    registry: dict[str, Handler] = app.extensions.setdefault("librarena.outbox", {})
+@dataclass(frozen=True)
+class Channel:
+    handler: Handler
+    #: False for a handler that only talks to another service (mail): on SQLite it runs
+    #: outside the worker's transaction, so the app goes on writing while that service answers
+    #: (``lms.db.outside_transaction``).
+    uses_database: bool = True
+
+
+def channels(app: Flask) -> dict[str, Channel]:
+    registry: dict[str, Channel] = app.extensions.setdefault("librarena.outbox", {})
     return registry
 
 
 def register(app: Flask, channel: str, handler: Handler, *, uses_database: bool = True) -> None:
-    """Deliver ``channel``'s messages with ``handler``. One that only talks to another service
-    (``uses_database=False``: mail) runs outside the worker's transaction on SQLite, so the app
-    goes on writing while the other service answers (``lms.db.outside_transaction``)."""
-    handlers(app)[channel] = handler
-    offline: set[str] = app.extensions.setdefault("librarena.outbox.offline", set())
-    if uses_database:
-        offline.discard(channel)
-    else:
-        offline.add(channel)
+    """Deliver ``channel``'s messages with ``handler`` (see :class:`Channel`)."""
+    channels(app)[channel] = Channel(handler, uses_database)
 
 
 #: Other work the worker looks for on each round, beside the messages: a poller delivers what
@@ -76,8 +79,7 @@ def deliver_due(
     queue the next step of its work) wait for the next round.
     """
     now = now or utcnow()
-    registry = handlers(app)
-    offline = app.extensions.get("librarena.outbox.offline", set())
+    registry = channels(app)
     newest = session.scalar(select(func.max(OutboxMessage.id))) or 0
     session.commit()  # each message is a transaction of its own, begun as a writer
     done = 0
@@ -88,16 +90,16 @@ def deliver_due(
             session.commit()
             break
         done += 1
-        handler = registry.get(message.channel)
+        channel = registry.get(message.channel)
         failure: Exception | None = None
         try:
-            if handler is None:
+            if channel is None:
                 raise LookupError(f"no handler for channel {message.channel!r}")
-            if message.channel in offline:
-                with outside_transaction(session):
-                    handler(app, message.payload)
+            if channel.uses_database:
+                channel.handler(app, message.payload)
             else:
-                handler(app, message.payload)
+                with outside_transaction(session):
+                    channel.handler(app, message.payload)
         except Exception as exc:  # every failure is recorded and retried
             failure = exc
         message.attempts += 1
@@ -123,23 +125,17 @@ def deliver_due(
 
 
 def _claim_due(session: Session, now: datetime, newest: int) -> OutboxMessage | None:
-    """The next due message up to id ``newest``, locked for this worker's transaction on
-    PostgreSQL (rows another worker holds are skipped), with its columns as stored now, not as
-    this session last saw them."""
-    stmt = (
+    """The next due message up to id ``newest``, claimed (``lms.db.claim``)."""
+    return claim(
+        session,
         select(OutboxMessage)
         .where(
             OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.next_attempt_at <= now,
             OutboxMessage.id <= newest,
         )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(1)
-        .execution_options(populate_existing=True)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id),
     )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return session.scalars(stmt).first()
 
 
 def retry(session: Session, message: OutboxMessage) -> None:

@@ -31,7 +31,7 @@ from flask import Flask
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from lms.db import outside_transaction, utcnow
+from lms.db import claim, outside_transaction, utcnow
 from lms.xapi.models import ForwardQueue, ForwardTarget, Statement
 from lms.xapi.storage import Driver
 
@@ -158,10 +158,10 @@ def send(target: ForwardTarget, statements: list[dict[str, Any]]) -> None:
 
 
 def _claim_due_target(session: Session, now: datetime, skip: list[int]) -> ForwardTarget | None:
-    """The next target with work that is due, other than ``skip``: locked for this worker's
-    transaction on PostgreSQL (targets another worker holds are skipped), with its counts as
-    stored now, not as this session last saw them."""
-    stmt = (
+    """The next target with work that is due, other than ``skip``, claimed (``lms.db.claim``:
+    on PostgreSQL the app may still queue statements for it while its batch is out)."""
+    return claim(
+        session,
         select(ForwardTarget)
         .where(
             ForwardTarget.is_active,
@@ -169,15 +169,8 @@ def _claim_due_target(session: Session, now: datetime, skip: list[int]) -> Forwa
             or_(ForwardTarget.next_attempt_at.is_(None), ForwardTarget.next_attempt_at <= now),
             select(ForwardQueue.id).where(ForwardQueue.target_id == ForwardTarget.id).exists(),
         )
-        .order_by(ForwardTarget.id)
-        .limit(1)
-        .execution_options(populate_existing=True)
+        .order_by(ForwardTarget.id),
     )
-    if session.get_bind().dialect.name == "postgresql":
-        # FOR NO KEY UPDATE: the claim must not stop the app queueing statements for the
-        # target while its batch is out (the queue's foreign key takes a KEY SHARE lock).
-        stmt = stmt.with_for_update(skip_locked=True, of=ForwardTarget, key_share=True)
-    return session.scalars(stmt).first()
 
 
 def deliver_target(
