@@ -27,10 +27,9 @@ from lms.db import db, outside_transaction, utcnow
 from lms.outbox.models import OutboxMessage, OutboxStatus
 from lms.outbox.services import deliver_due, enqueue
 from lms.xapi import forwarding
-from lms.xapi.auth import create_client
 from lms.xapi.models import ForwardQueue, ForwardTarget, Statement
 from tests.content.webinars.conftest import new_session
-from tests.lms.xapi.conftest import basic, make_statement, new_id
+from tests.lms.xapi.conftest import make_statement, new_id, own_lrs
 
 
 @pytest.fixture
@@ -41,9 +40,7 @@ def lrs_headers(own_app: Flask) -> dict[str, str]:
             # other's lock, fail instead of hanging.
             event.listen(db.engine, "connect", _fail_on_lock_waits)
             db.engine.dispose()
-        client_row, secret = create_client(db.session, "player", ["all"])
-        db.session.commit()
-        return basic(client_row.key, secret)
+    return own_lrs(own_app)
 
 
 def _fail_on_lock_waits(dbapi_connection: Any, _record: Any) -> None:

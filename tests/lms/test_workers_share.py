@@ -23,9 +23,8 @@ from lms.db import db
 from lms.outbox.models import OutboxMessage, OutboxStatus
 from lms.outbox.services import deliver_due, enqueue, register
 from lms.xapi import forwarding
-from lms.xapi.auth import create_client
 from lms.xapi.models import ForwardQueue, ForwardTarget
-from tests.lms.xapi.conftest import basic, make_statement, new_id
+from tests.lms.xapi.conftest import make_statement, new_id, own_lrs
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("LIBRARENA_TEST_DATABASE_URL", "").startswith("postgresql"),
@@ -69,16 +68,7 @@ def test_two_workers_never_run_the_same_message_and_share_the_work(own_app: Flas
 def test_two_workers_never_send_the_same_forwarding_batch(
     own_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with own_app.app_context():
-        client_row, secret = create_client(db.session, "player", ["all"])
-        for name in ("region", "nation"):
-            db.session.add(
-                ForwardTarget(
-                    name=name, endpoint=f"https://{name}.example/xapi/", username="k", secret="s"
-                )
-            )
-        db.session.commit()
-        headers = basic(client_row.key, secret)
+    headers = own_lrs(own_app, "region", "nation")
     ids = [new_id() for _ in range(3)]
     resp = own_app.test_client().post(
         "/xapi/statements", json=[make_statement(id=i) for i in ids], headers=headers

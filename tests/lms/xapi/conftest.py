@@ -33,6 +33,21 @@ def basic(key: str, secret: str) -> dict[str, str]:
     return {"Authorization": f"Basic {token}", **VERSION}
 
 
+def own_lrs(app: Flask, *targets: str) -> dict[str, str]:
+    """On an app with a database of its own (``own_app``): a client holding every scope, and a
+    forwarding target for each name in ``targets``, committed. Returns the client's headers."""
+    with app.app_context():
+        client, secret = create_client(db.session, "player", ["all"])
+        for name in targets:
+            db.session.add(
+                ForwardTarget(
+                    name=name, endpoint=f"https://{name}.example/xapi/", username="k", secret="s"
+                )
+            )
+        db.session.commit()
+        return basic(client.key, secret)
+
+
 @pytest.fixture
 def lrs_headers(app: Flask, session: Session) -> Callable[..., dict[str, str]]:
     """``lrs_headers("statements/read")``: headers of a new client holding those scopes."""

@@ -16,26 +16,16 @@ from sqlalchemy import event, func, select
 
 from lms.db import db
 from lms.xapi import forwarding
-from lms.xapi.auth import create_client
-from lms.xapi.models import Activity, ForwardQueue, ForwardTarget, Statement
+from lms.xapi.models import Activity, ForwardQueue, Statement
 from lms.xapi.storage import StatementWriter
-from tests.lms.xapi.conftest import basic, make_statement, new_id
+from tests.lms.xapi.conftest import make_statement, new_id, own_lrs
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
 
 @pytest.fixture
 def lrs(own_app: Flask) -> tuple[FlaskClient, dict[str, str]]:
-    with own_app.app_context():
-        client, secret = create_client(db.session, "player", ["all"])
-        db.session.add(
-            ForwardTarget(
-                name="Region", endpoint="https://lrs.example/xapi/", username="k", secret="s"
-            )
-        )
-        db.session.commit()
-        headers = basic(client.key, secret)
-    return own_app.test_client(), headers
+    return own_app.test_client(), own_lrs(own_app, "region")
 
 
 def _count(app: Flask, model: Any) -> int:
